@@ -1,0 +1,228 @@
+// The configuration, declared once. Every field has its default here; cross-field rules name the
+// fields they join. Values may arrive as strings (from `${NAME}` substitution or RSETL_* variables),
+// so numbers and booleans accept their string spellings. The documented template is
+// templates/rsetl.config.example.json; test/config checks it names every key declared here.
+import { z } from 'zod';
+import { isLocalHost, parseRedshiftUrl, REDSHIFT_URL_FORMS, type SslSetting } from './redshift-url.js';
+
+const REQUIRED = { error: (iss: { input: unknown }) => (iss.input === undefined ? 'required' : 'must be a string') };
+const text = () => z.string(REQUIRED).min(1, 'must not be empty');
+
+function toNumber(v: unknown): unknown {
+  return typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+}
+
+function toBoolean(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(s)) return true;
+  if (['false', 'no', 'off', '0'].includes(s)) return false;
+  return v;
+}
+
+/** An integer in [min, max], with one message that states the range. */
+function int(min: number, max?: number) {
+  const msg = max === undefined ? `must be a whole number, at least ${min}` : `must be a whole number from ${min} to ${max}`;
+  const n = z.number({ error: msg }).int(msg).min(min, msg);
+  return z.preprocess(toNumber, max === undefined ? n : n.max(max, msg));
+}
+
+const bool = () => z.preprocess(toBoolean, z.boolean({ error: 'must be true or false' }));
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+const identifier = (d: string) => z.string(REQUIRED).regex(IDENT, 'must be an identifier (letters, digits, _)').default(d);
+
+/** `arn:aws:iam::<12 digits>:role/<name>`; Redshift also accepts a comma-separated chain of roles. */
+const IAM_ROLE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function isUrl(s: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}
+
+const region = () => z.string(REQUIRED).regex(REGION, 'must be an AWS region such as us-east-1');
+
+const sourceSection = z.strictObject(
+  {
+    /** PostgreSQL URL of the application database. '' only when a command does not need the source. */
+    url: z
+      .string(REQUIRED)
+      .refine((s) => s === '' || isUrl(s, ['postgres:', 'postgresql:']), 'must be a postgres:// or postgresql:// URL')
+      .default(''),
+    table: z
+      .string(REQUIRED)
+      .regex(/^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a table name, optionally schema.table')
+      .default('analyticfinder'),
+    controlSchema: identifier('rsetl'),
+  },
+  { error: 'must be an object' },
+);
+
+const redshiftSection = z
+  .strictObject(
+    {
+      url: text().optional(),
+      host: text().optional(),
+      port: int(1, 65535).default(5439),
+      database: text().optional(),
+      user: text().optional(),
+      password: text().optional(),
+      /** true: TLS with certificate verification; 'require': TLS without verification; false: plain. */
+      ssl: z
+        .preprocess(
+          toBoolean,
+          z.union([z.boolean(), z.enum(['require', 'verify-full'])], { error: 'must be true, false, "require" or "verify-full"' }),
+        )
+        .optional(),
+      busUser: z.strictObject({ user: text(), password: text() }, { error: 'must be an object' }).optional(),
+      iamRole: text().optional(),
+      clusterIdentifier: text().optional(),
+      workgroup: text().optional(),
+      region: region().optional(),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((r, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const fromUrl = r.url === undefined ? undefined : parseRedshiftUrl(r.url);
+    if (r.url !== undefined && r.host !== undefined) problem('host', 'give either redshift.url or redshift.host, not both');
+    if (r.url !== undefined && fromUrl === undefined) problem('url', `must be a Redshift URL: ${REDSHIFT_URL_FORMS}`);
+    if (fromUrl && r.user === undefined && fromUrl.user === undefined) problem('user', 'required (in redshift.url or redshift.user)');
+    if (fromUrl && r.database === undefined && fromUrl.database === undefined) problem('database', 'required (in redshift.url or redshift.database)');
+    if (r.host !== undefined && r.database === undefined) problem('database', 'required when redshift.host is set');
+    if (r.host !== undefined && r.user === undefined) problem('user', 'required when redshift.host is set');
+    const configured = r.url !== undefined ? 'redshift.url' : r.host !== undefined ? 'redshift.host' : undefined;
+    if (configured && r.iamRole === undefined) problem('iamRole', `required when ${configured} is set (COPY reads S3 with it)`);
+    if (r.iamRole !== undefined && !r.iamRole.split(',').every((role) => IAM_ROLE.test(role.trim()))) {
+      problem('iamRole', 'must look like arn:aws:iam::<12 digits>:role/<name>');
+    }
+    if (r.clusterIdentifier !== undefined && r.workgroup !== undefined) {
+      problem('workgroup', 'give either redshift.clusterIdentifier (provisioned) or redshift.workgroup (Serverless), not both');
+    }
+  })
+  .transform((r) => {
+    // Encrypt by default; a local stand-in on localhost usually has no certificate.
+    const host = r.url === undefined ? r.host : parseRedshiftUrl(r.url)?.host;
+    const fromUrl = r.url === undefined ? undefined : parseRedshiftUrl(r.url)?.ssl;
+    const ssl: SslSetting = r.ssl ?? fromUrl ?? !isLocalHost(host);
+    return { ...r, ssl };
+  });
+
+const s3Section = z
+  .strictObject(
+    {
+      /** '' only when a command does not need S3. */
+      bucket: z
+        .string(REQUIRED)
+        .refine((s) => s === '' || BUCKET.test(s), 'must be an S3 bucket name (3-63 characters: a-z, 0-9, ".", "-")')
+        .default(''),
+      prefix: z
+        .string(REQUIRED)
+        .transform((s) => s.replace(/^\/+|\/+$/g, ''))
+        .default('redshift-transfer'),
+      region: region().default('us-east-1'),
+      endpoint: text()
+        .refine((s) => isUrl(s, ['http:', 'https:']), 'must be an http:// or https:// URL')
+        .optional(),
+      forcePathStyle: bool().optional(),
+      profile: text().optional(),
+      accessKeyId: text().optional(),
+      secretAccessKey: text().optional(),
+      /** S3 multipart parts are 5 MB to 5 GB. */
+      partSizeMb: int(5, 5120).default(8),
+      uploadConcurrency: int(1, 64).default(4),
+      retentionHours: int(1).default(168),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((s, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (s.accessKeyId !== undefined && s.secretAccessKey === undefined) problem('secretAccessKey', 'required when s3.accessKeyId is set');
+    if (s.secretAccessKey !== undefined && s.accessKeyId === undefined) problem('accessKeyId', 'required when s3.secretAccessKey is set');
+    if (s.profile !== undefined && s.accessKeyId !== undefined) problem('profile', 'give either s3.profile or static keys, not both');
+  })
+  .transform((s) => ({ ...s, forcePathStyle: s.forcePathStyle ?? (s.endpoint !== undefined ? true : undefined) }));
+
+const pollSection = z
+  .strictObject(
+    {
+      intervalSeconds: int(5, 3600).default(240),
+      maxEvents: int(1, 1_000_000).default(5000),
+      /** Coalescing bound for catch-up loads; default max(100000, maxEvents). */
+      maxEventsPerLoad: int(1, 10_000_000).optional(),
+      lookbackSeconds: int(0, 86_400).default(300),
+      lookbackIds: int(0, 1_000_000).default(500),
+      backoffCapSeconds: int(5).default(86_400),
+      maxFailures: int(0).default(0),
+      lockTimeoutSeconds: z
+        .preprocess(toNumber, z.number({ error: 'must be a number from 0 to 3600' }).min(0).max(3600, 'must be a number from 0 to 3600'))
+        .default(1),
+      invalidEvents: z.enum(['block', 'dead-letter'], { error: 'must be "block" or "dead-letter"' }).default('block'),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((p, ctx) => {
+    if (p.maxEventsPerLoad !== undefined && p.maxEventsPerLoad < p.maxEvents) {
+      ctx.addIssue({ code: 'custom', path: ['maxEventsPerLoad'], message: `must be at least poll.maxEvents (${p.maxEvents})` });
+    }
+    if (p.backoffCapSeconds < p.intervalSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['backoffCapSeconds'], message: `must be at least poll.intervalSeconds (${p.intervalSeconds})` });
+    }
+  })
+  .transform((p) => ({ ...p, maxEventsPerLoad: p.maxEventsPerLoad ?? Math.max(100_000, p.maxEvents) }));
+
+const devSection = z.strictObject({ dataDir: text().default('.rsetl') }, { error: 'must be an object' });
+
+export const configSchema = z.strictObject(
+  {
+    source: sourceSection.prefault({}),
+    redshift: redshiftSection.prefault({}),
+    s3: s3Section.prefault({}),
+    poll: pollSection.prefault({}),
+    dev: devSection.prefault({}),
+  },
+  { error: 'must be an object' },
+);
+
+export type RsetlConfig = z.output<typeof configSchema>;
+export type SourceConfig = RsetlConfig['source'];
+export type RedshiftConfig = RsetlConfig['redshift'];
+export type S3Config = RsetlConfig['s3'];
+export type PollConfig = RsetlConfig['poll'];
+export type ConfigSection = 'source' | 'redshift' | 's3';
+
+// --- Introspection: the keys the schema declares (env overrides, "did you mean", template test).
+
+type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType };
+const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The fields of an object schema, looking through defaults, optionals and pipes; undefined for a leaf. */
+export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  const def = defOf(schema);
+  if (def.type === 'object') return def.shape;
+  if (def.innerType) return objectShape(def.innerType);
+  if (def.type === 'pipe') return (def.in && objectShape(def.in)) ?? (def.out && objectShape(def.out));
+  return undefined;
+}
+
+/** The schema's field names at a dotted path ('' for the top level). */
+export function keysAt(path: string[]): string[] {
+  let shape = objectShape(configSchema);
+  for (const key of path) {
+    const field = shape?.[key];
+    shape = field && objectShape(field);
+  }
+  return shape ? Object.keys(shape) : [];
+}
+
+/** Every leaf key as a dotted path: 'source.url', ..., 'redshift.busUser.password', ... */
+export function configKeyPaths(schema: z.ZodType = configSchema, prefix = ''): string[] {
+  const shape = objectShape(schema);
+  if (!shape) return [prefix];
+  return Object.entries(shape).flatMap(([k, v]) => configKeyPaths(v, prefix === '' ? k : `${prefix}.${k}`));
+}

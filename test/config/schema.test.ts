@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.js';
+import type { RsetlConfig } from '../../src/config/schema.js';
+
+const ROLE = 'arn:aws:iam::123456789012:role/rsetl-copy';
+const SOURCE = { url: 'postgres://rsetl@db.internal/lms' };
+
+function valid(raw: unknown, require: Array<'source' | 'redshift' | 's3'> = ['source']): RsetlConfig {
+  const v = validateConfig(raw, require);
+  if (!v.ok) throw new Error(v.problems.join('\n'));
+  return v.config;
+}
+
+function problems(raw: unknown, require: Array<'source' | 'redshift' | 's3'> = ['source']): string[] {
+  const v = validateConfig(raw, require);
+  return v.ok ? [] : v.problems;
+}
+
+describe('config schema', () => {
+  it('gives every field its default when only the source is configured', () => {
+    const c = valid({ source: SOURCE });
+    expect(c.source).toEqual({ url: SOURCE.url, table: 'analyticfinder', controlSchema: 'rsetl' });
+    expect(c.redshift).toEqual({ port: 5439, ssl: true });
+    expect(c.s3).toMatchObject({ bucket: '', prefix: 'redshift-transfer', region: 'us-east-1', partSizeMb: 8, uploadConcurrency: 4, retentionHours: 168 });
+    expect(c.s3.forcePathStyle).toBeUndefined();
+    expect(c.poll).toEqual({
+      intervalSeconds: 240,
+      maxEvents: 5000,
+      maxEventsPerLoad: 100000,
+      lookbackSeconds: 300,
+      lookbackIds: 500,
+      backoffCapSeconds: 86400,
+      maxFailures: 0,
+      lockTimeoutSeconds: 1,
+      invalidEvents: 'block',
+    });
+    expect(c.dev).toEqual({ dataDir: '.rsetl' });
+  });
+
+  it('requires the source url by default, and the sections a command names', () => {
+    expect(problems({})).toEqual(['source.url: required']);
+    expect(problems({ source: SOURCE }, ['source', 'redshift', 's3'])).toEqual([
+      'redshift: give either url or host+database+user',
+      's3.bucket: required',
+    ]);
+    expect(problems({}, [])).toEqual([]);
+  });
+
+  it('requires the IAM role when a Redshift url is set, and checks its shape', () => {
+    expect(problems({ source: SOURCE, redshift: { url: 'jdbc:redshift://h.example.com:5439/dev', user: 'u' } })).toEqual([
+      'redshift.iamRole: required when redshift.url is set (COPY reads S3 with it)',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { url: 'redshift://u:p@h/dev', iamRole: 'arn:aws:iam::123:role/x' } })).toEqual([
+      'redshift.iamRole: must look like arn:aws:iam::<12 digits>:role/<name>',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { url: 'redshift://u:p@h/dev', iamRole: `${ROLE},${ROLE}-chained` } })).toEqual([]);
+  });
+
+  it('accepts either url or host+database+user, not both', () => {
+    expect(problems({ source: SOURCE, redshift: { url: 'redshift://u@h/db', host: 'h', database: 'd', user: 'u', iamRole: ROLE } })).toEqual([
+      'redshift.host: give either redshift.url or redshift.host, not both',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { host: 'h', iamRole: ROLE } })).toEqual([
+      'redshift.database: required when redshift.host is set',
+      'redshift.user: required when redshift.host is set',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { url: 'jdbc:redshift://h:5439/dev', iamRole: ROLE } })).toEqual([
+      'redshift.user: required (in redshift.url or redshift.user)',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { url: 'mysql://h/db', user: 'u', iamRole: ROLE } })[0]).toMatch(/^redshift\.url: must be a Redshift URL/);
+  });
+
+  it('turns TLS on by default except for localhost, and reads sslmode from the url', () => {
+    const rs = (redshift: object) => valid({ source: SOURCE, redshift: { iamRole: ROLE, ...redshift } }).redshift.ssl;
+    expect(rs({ host: 'c.redshift.amazonaws.com', database: 'd', user: 'u' })).toBe(true);
+    expect(rs({ host: 'localhost', database: 'd', user: 'u' })).toBe(false);
+    expect(rs({ url: 'postgres://u@127.0.0.1:5439/dev' })).toBe(false);
+    expect(rs({ url: 'postgres://u@h:5439/dev?sslmode=require' })).toBe('require');
+    expect(rs({ url: 'jdbc:redshift://h:5439/dev;ssl=false', user: 'u' })).toBe(false);
+    expect(rs({ host: 'localhost', database: 'd', user: 'u', ssl: 'verify-full' })).toBe('verify-full');
+  });
+
+  it('checks poll bounds and the coalescing bound against maxEvents', () => {
+    expect(problems({ source: SOURCE, poll: { maxEvents: 5000, maxEventsPerLoad: 1000 } })).toEqual([
+      'poll.maxEventsPerLoad: must be at least poll.maxEvents (5000)',
+    ]);
+    expect(problems({ source: SOURCE, poll: { intervalSeconds: 2 } })).toEqual(['poll.intervalSeconds: must be a whole number from 5 to 3600']);
+    expect(problems({ source: SOURCE, poll: { invalidEvents: 'drop' } })).toEqual(['poll.invalidEvents: must be "block" or "dead-letter"']);
+    expect(valid({ source: SOURCE, poll: { maxEvents: 200000 } }).poll.maxEventsPerLoad).toBe(200000);
+  });
+
+  it('requires both static S3 keys, and path-style addressing follows an endpoint', () => {
+    expect(problems({ source: SOURCE, s3: { bucket: 'b-1', accessKeyId: 'AKIAEXAMPLE' } })).toEqual([
+      's3.secretAccessKey: required when s3.accessKeyId is set',
+    ]);
+    expect(valid({ source: SOURCE, s3: { bucket: 'b-1', endpoint: 'http://127.0.0.1:9000' } }).s3.forcePathStyle).toBe(true);
+    expect(valid({ source: SOURCE, s3: { bucket: 'b-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: false } }).s3.forcePathStyle).toBe(false);
+    expect(problems({ source: SOURCE, s3: { bucket: 'Bad_Bucket' } })[0]).toMatch(/^s3\.bucket: must be an S3 bucket name/);
+  });
+
+  it('names unknown keys, with a suggestion, and allows $comment anywhere', () => {
+    expect(problems({ source: { ...SOURCE, $comment: 'x' }, $comment: ['a'], s3: { bukcet: 'b', $comment: 'y' }, redshfit: {} })).toEqual([
+      's3.bukcet: unknown key (did you mean "bucket"?)',
+      'redshfit: unknown key (did you mean "redshift"?)',
+    ]);
+  });
+
+  it('coerces numbers and booleans given as strings', () => {
+    const c = valid({ source: SOURCE, poll: { maxEvents: '700', lockTimeoutSeconds: '0.5' }, s3: { forcePathStyle: 'false' } });
+    expect(c.poll.maxEvents).toBe(700);
+    expect(c.poll.lockTimeoutSeconds).toBe(0.5);
+    expect(c.s3.forcePathStyle).toBe(false);
+    expect(problems({ source: SOURCE, redshift: { port: 'fifty' } })).toEqual(['redshift.port: must be a whole number from 1 to 65535']);
+  });
+
+  it('treats null as not set', () => {
+    expect(valid({ source: SOURCE, redshift: { busUser: null, url: null }, s3: { endpoint: null } }).redshift.busUser).toBeUndefined();
+  });
+});
