@@ -1,0 +1,122 @@
+// eventType → handler, the types the reference deliberately ignores, and `transformEvent`, the one
+// entry point from an outbox row to row operations. Adding a handled type is one file under
+// `types/` and one line in HANDLERS.
+import type { z } from 'zod';
+import { EventError, messageOf } from '../errors.js';
+import { envelopeSchema, type OutboxEvent } from './envelope.js';
+import type { EventHandler, RowOp, TransformContext } from './handler.js';
+import { handler as EnrollmentCreateEvent2 } from './types/EnrollmentCreateEvent2.js';
+import { handler as EnrollmentDeleteEvent1 } from './types/EnrollmentDeleteEvent1.js';
+import { handler as EnrollmentUpdateEvent2 } from './types/EnrollmentUpdateEvent2.js';
+import { handler as PageNavEvent } from './types/PageNavEvent.js';
+import { handler as SectionCreateEvent2 } from './types/SectionCreateEvent2.js';
+import { handler as SectionDeleteEvent1 } from './types/SectionDeleteEvent1.js';
+import { handler as SectionEntryEvent1 } from './types/SectionEntryEvent1.js';
+import { handler as SectionUpdateEvent2 } from './types/SectionUpdateEvent2.js';
+import { handler as SessionEvent } from './types/SessionEvent.js';
+
+const HANDLERS: readonly EventHandler[] = [
+  SectionEntryEvent1,
+  SectionCreateEvent2,
+  SectionUpdateEvent2,
+  SectionDeleteEvent1,
+  SessionEvent,
+  EnrollmentCreateEvent2,
+  EnrollmentUpdateEvent2,
+  EnrollmentDeleteEvent1,
+  PageNavEvent,
+];
+
+export const HANDLERS_BY_TYPE: ReadonlyMap<string, EventHandler> = new Map(HANDLERS.map((h) => [h.type, h]));
+
+/**
+ * Registered event types the Redshift transform ignores (seed-system.md §3.3). They are counted per
+ * type in the run row and the window advances past them.
+ */
+export const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'CompetencyMasteryEvent',
+  'CompetencySetMasteryEvent',
+  'CourseEntryEvent',
+  'SectionCreateEvent1',
+  'SectionUpdateEvent1',
+  'CourseSectionPutEvent',
+  'CourseSectionPutEvent2',
+  'CourseSectionPutEvent3',
+  'EvidenceEvent',
+  'LtiLaunchEvent',
+  'QuestionViewedEvent',
+  'OfferBranchEvent',
+  'OfferBranchEvent2',
+  'OfferBranchEvent3',
+  'TimeSpentEvent',
+  'EnrollmentCreateEvent1',
+  'EnrollmentUpdateEvent1',
+  'InstructorGradedAttemptPutEvent1',
+  'ProgressPutEvent1',
+  'UIUpgradeEvent1',
+]);
+
+export type TransformStatus = 'handled' | 'ignored' | 'unknown';
+
+export interface TransformResult {
+  eventType: string;
+  status: TransformStatus;
+  ops: RowOp[];
+}
+
+const OPERATOR_HINT =
+  'the event blocks its bus; fix the data and retry, or skip it to the dead letter with `rsetl unblock --skip`';
+
+/**
+ * The row operations of one outbox event. Ignored and unknown types give no ops (the caller counts
+ * them by status). Throws EventError when the event cannot be read: datajson is not an object, has
+ * no eventType, or fails its type's schema; the message names the event and each problem by path.
+ */
+export function transformEvent(ev: OutboxEvent, ctx: TransformContext): TransformResult {
+  const ref = (type: string | null) => ({ id: ev.id, guid: ev.guid, time: ev.time, type });
+  const data = ev.datajson;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new EventError(`datajson is not a JSON object (got ${describe(data)})`, ref(null), { hint: OPERATOR_HINT });
+  }
+  const envelope = envelopeSchema.safeParse(data);
+  if (!envelope.success) {
+    const raw = (data as Record<string, unknown>).eventType;
+    throw new EventError(`unreadable envelope: ${formatIssues(envelope.error)}`, ref(typeof raw === 'string' ? raw : null), {
+      hint: OPERATOR_HINT,
+    });
+  }
+  const eventType = envelope.data.eventType;
+  const handler = HANDLERS_BY_TYPE.get(eventType);
+  if (!handler) return { eventType, status: IGNORED_EVENT_TYPES.has(eventType) ? 'ignored' : 'unknown', ops: [] };
+
+  const parsed = handler.schema.safeParse(data);
+  if (!parsed.success) {
+    throw new EventError(`invalid ${eventType}: ${formatIssues(parsed.error)}`, ref(eventType), { hint: OPERATOR_HINT });
+  }
+  try {
+    return { eventType, status: 'handled', ops: handler.transform(parsed.data, ctx) };
+  } catch (e) {
+    throw new EventError(`${eventType} transform failed: ${messageOf(e)}`, ref(eventType), { hint: OPERATOR_HINT, cause: e });
+  }
+}
+
+/** `section.id: Invalid input: expected number, received undefined; contents[2].edgePath: ...` */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(event)';
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `a string ${JSON.stringify(v.slice(0, 40))}` : typeof v;
+}
