@@ -1,0 +1,34 @@
+// A local stand-in for Amazon Redshift: a PostgreSQL-wire proxy in front of a real PostgreSQL that
+// runs `COPY ... FROM 's3://...'` against a local S3, accepts Redshift DDL attributes, answers
+// stl_load_errors/sys_load_error_detail for its own COPYs, and rejects PostgreSQL-only SQL that
+// Redshift rejects (spec §8; measured design in ../shared/reference/local-stack.md §4).
+import type { FaultSpec } from './faults.js';
+
+export type { FaultSpec } from './faults.js';
+export { startRedshiftStandin } from './server.js';
+
+export interface StandinOptions {
+  /** URL of the backing PostgreSQL database (user/password/db are passed through). */
+  backendUrl: string;
+  s3: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /** When set, a COPY naming another role fails like Redshift's S3 access denied. */
+  acceptedIamRoles?: string[];
+  /** Default 127.0.0.1 and a free port. */
+  host?: string;
+  port?: number;
+  /** Simulated Redshift latency per statement / per COPY (a real cluster's fixed costs, for benchmarks). */
+  latency?: { statementMs?: number; copyMs?: number };
+}
+
+export interface RedshiftStandin {
+  /** backendUrl with host/port replaced by the stand-in's. */
+  readonly url: string;
+  readonly port: number;
+  /**
+   * The next statement(s) matching `match` fail with `error`, or the client socket is closed
+   * before forwarding / after the backend executed it (a connection lost during COMMIT).
+   */
+  injectFault(f: FaultSpec): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}

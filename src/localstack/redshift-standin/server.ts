@@ -1,0 +1,76 @@
+// The stand-in's listening socket and the parts its sessions share: the S3 reader, the per-database
+// load logs, the statement cache and the injected faults.
+import { createServer, type Socket } from 'node:net';
+import { Faults } from './faults.js';
+import type { RedshiftStandin, StandinOptions } from './index.js';
+import { LoadLog } from './load-log.js';
+import { loadSqlParser } from './postgres-only-lint.js';
+import { S3Source } from './s3-source.js';
+import { StandinSession } from './session.js';
+import { StatementTransformer } from './statement-transform.js';
+
+export async function startRedshiftStandin(options: StandinOptions): Promise<RedshiftStandin> {
+  await loadSqlParser();
+  const backendUrl = new URL(options.backendUrl);
+  const backendDatabase = decodeURIComponent(backendUrl.pathname.slice(1)) || decodeURIComponent(backendUrl.username);
+  const logs = new Map<string, LoadLog>();
+  const logFor = (database: string): LoadLog => {
+    let log = logs.get(database);
+    if (!log) {
+      const url = new URL(backendUrl);
+      url.pathname = `/${encodeURIComponent(database)}`;
+      log = new LoadLog(url.toString());
+      logs.set(database, log);
+    }
+    return log;
+  };
+  // Fails early when the backend is unreachable, and lets clients query the views before any COPY.
+  await logFor(backendDatabase).ensureSchema();
+
+  const s3 = new S3Source(options.s3);
+  const faults = new Faults();
+  const sessions = new Set<StandinSession>();
+  const context = {
+    backend: { host: backendUrl.hostname, port: Number(backendUrl.port || 5432) },
+    latency: { statementMs: options.latency?.statementMs ?? 0, copyMs: options.latency?.copyMs ?? 0 },
+    acceptedIamRoles: options.acceptedIamRoles,
+    faults,
+    transformer: new StatementTransformer(),
+    s3,
+    logFor,
+    onClose: (s: StandinSession) => sessions.delete(s),
+  };
+  const server = createServer((socket: Socket) => {
+    sessions.add(new StandinSession(socket, context));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = new URL(options.backendUrl);
+  url.hostname = options.host ?? '127.0.0.1';
+  url.port = String(port);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: url.toString(),
+    port,
+    injectFault: (f) => faults.add(f),
+    clearFaults: () => faults.clear(),
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of [...sessions]) s.close();
+        await stopped;
+        s3.destroy();
+        await Promise.all([...logs.values()].map((l) => l.close()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,344 @@
+// One client connection of the stand-in and its own backend connection (its own PostgreSQL
+// session, so temp tables, transactions and advisory locks are per client as on Redshift).
+// Authentication passes through untouched; after it, every client message is either forwarded
+// as is, forwarded rewritten (Redshift syntax), replaced by a statement that makes the backend
+// raise Redshift's error (rejected SQL, injected faults, failed COPY), or answered by the
+// stand-in itself (COPY from S3).
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { serialize } from 'pg-protocol';
+import { BackendChannel } from './backend-channel.js';
+import {
+  commandComplete, negotiateProtocolVersion, notice, readyForQuery, withoutRaiseTraces, type TransactionStatus,
+} from './backend-messages.js';
+import { findCopyFromS3, parseCopyFromS3 } from './copy-command.js';
+import { runCopyFromS3 } from './copy-load.js';
+import type { Faults, FaultSpec } from './faults.js';
+import { FrameReader, decodeParse, queryText } from './frames.js';
+import type { LoadLog } from './load-log.js';
+import { ResponseSegments } from './response-segments.js';
+import type { S3Source } from './s3-source.js';
+import { raiseStatement } from './sql-literal.js';
+import type { Token } from './sql-tokens.js';
+import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, backendStartup, parseStartup, untypedCode } from './startup.js';
+import type { StatementTransformer } from './statement-transform.js';
+
+export interface SessionContext {
+  backend: { host: string; port: number };
+  latency: { statementMs: number; copyMs: number };
+  acceptedIamRoles?: string[];
+  faults: Faults;
+  transformer: StatementTransformer;
+  s3: S3Source;
+  logFor(database: string): LoadLog;
+  onClose(session: StandinSession): void;
+}
+
+const Q = 0x51, P = 0x50, B = 0x42, D = 0x44, E = 0x45, C = 0x43, H = 0x48, S = 0x53, Z = 0x5a, K = 0x4b;
+
+type Screened =
+  | { kind: 'run'; sql: string }
+  | { kind: 'raise'; code: string; message: string }
+  | { kind: 'copy'; tokens: Token[] }
+  | { kind: 'dropped' };
+
+const EXTENDED_COPY = "COPY ... FROM 's3://...' is only emulated over the simple query protocol by the Redshift stand-in";
+const MIXED_COPY = "COPY ... FROM 's3://...' must be sent alone in its query message to the Redshift stand-in";
+
+export class StandinSession {
+  private readonly clientFrames = new FrameReader(true);
+  private readonly backendFrames = new FrameReader(false);
+  private readonly segments = new ResponseSegments();
+  private backend: Socket | undefined;
+  private channel: BackendChannel | undefined;
+  private phase: 'startup' | 'auth' | 'ready' = 'startup';
+  private status: TransactionStatus = 'I';
+  private pid = 0;
+  private database = '';
+  private backslashEscapes = true;
+  private readonly queue: Buffer[] = [];
+  private batch: Buffer[] = [];
+  private draining = false;
+  private dropAfterReady = false;
+  private closed = false;
+
+  constructor(
+    private readonly client: Socket,
+    private readonly ctx: SessionContext,
+  ) {
+    client.setNoDelay(true);
+    client.on('data', (chunk) => this.onClientData(chunk));
+    client.on('error', () => this.close());
+    client.on('close', () => {
+      this.close();
+      this.ctx.onClose(this);
+    });
+  }
+
+  /** Ends both connections at once (injected faults, protocol errors, the stand-in's close()). */
+  close(): void {
+    this.stop();
+    this.client.destroy();
+  }
+
+  /** The backend ended the session: the client still gets what was sent (a FATAL error, say). */
+  private backendGone(): void {
+    this.stop();
+    this.client.end();
+  }
+
+  private stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.backend?.destroy();
+    this.channel?.fail(new Error('connection closed'));
+  }
+
+  private onClientData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.clientFrames.push(chunk);
+    } catch {
+      return this.close();
+    }
+    for (const f of frames) {
+      if (this.phase === 'startup') this.onFirstMessage(f);
+      else if (this.phase === 'auth') this.toBackend(f);
+      else this.queue.push(f);
+    }
+    void this.drain();
+  }
+
+  private onFirstMessage(f: Buffer): void {
+    const code = untypedCode(f);
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      this.client.write('N');
+      this.clientFrames.untyped = true;
+      return;
+    }
+    const { host, port } = this.ctx.backend;
+    if (code === CANCEL_REQUEST) {
+      // BackendKeyData passed through unchanged, so the backend recognises its own pid and key.
+      const s = connect({ host, port }, () => s.end(f));
+      s.on('error', () => s.destroy());
+      return this.close();
+    }
+    const startup = parseStartup(f);
+    this.database = startup.params.database ?? startup.params.user ?? '';
+    this.phase = 'auth';
+    const backend = connect({ host, port });
+    backend.setNoDelay(true);
+    backend.on('data', (chunk) => this.onBackendData(chunk));
+    backend.on('error', () => this.backendGone());
+    backend.on('close', () => this.backendGone());
+    this.backend = backend;
+    this.channel = new BackendChannel(backend);
+    // Protocol 3.2 and later minor versions are answered as 3.0, which is all Redshift speaks.
+    if ((startup.version & 0xffff) > 0) this.client.write(negotiateProtocolVersion(0));
+    backend.write(backendStartup(startup.params));
+  }
+
+  private onBackendData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.backendFrames.push(chunk);
+    } catch {
+      return this.close();
+    }
+    this.client.cork();
+    for (const f of frames) this.onBackendFrame(f);
+    this.client.uncork();
+  }
+
+  private onBackendFrame(f: Buffer): void {
+    const type = f[0]!;
+    if (type === S) this.trackParameter(f);
+    if (this.phase === 'auth') {
+      if (type === K) this.pid = f.readInt32BE(5);
+      if (type === Z) {
+        this.phase = 'ready';
+        this.status = String.fromCharCode(f[5]!) as TransactionStatus;
+        void this.drain();
+      }
+      return this.toClient(f);
+    }
+    if (this.channel?.active) return this.channel.deliver(f);
+    const verdict = this.segments.received(type);
+    if (type === Z) this.status = String.fromCharCode(f[5]!) as TransactionStatus;
+    if (verdict.closeConnection) return this.close();
+    if (verdict.relay) this.toClient(verdict.clean ? withoutRaiseTraces(f) : f);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining || this.phase !== 'ready') return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const pending = this.onClientMessage(this.queue.shift()!);
+        if (pending) await pending;
+      }
+    } catch {
+      this.close();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private onClientMessage(f: Buffer): Promise<void> | undefined {
+    switch (f[0]) {
+      case Q:
+        return this.onQuery(f);
+      case P: case B: case D: case E: case C:
+        this.batch.push(f);
+        return undefined;
+      case H: case S:
+        this.batch.push(f);
+        return this.flushBatch(f[0] === S);
+      default:
+        // CopyData/CopyDone/CopyFail of COPY FROM STDIN, Terminate, FunctionCall: pass through.
+        this.forward(f);
+        return undefined;
+    }
+  }
+
+  private async onQuery(f: Buffer): Promise<void> {
+    const text = queryText(f);
+    await this.pause(this.ctx.latency.statementMs);
+    const s = await this.screen(text, false);
+    if (s.kind === 'raise') this.raise(s.code, s.message);
+    else if (s.kind === 'copy') await this.runCopy(s.tokens);
+    else if (s.kind === 'run') this.forward(s.sql === text ? f : serialize.query(s.sql));
+  }
+
+  /** An extended-protocol batch, up to its Sync (or Flush): Parse messages are screened and rewritten. */
+  private async flushBatch(sync: boolean): Promise<void> {
+    const frames = this.batch;
+    this.batch = [];
+    if (sync) await this.pause(this.ctx.latency.statementMs);
+    for (const f of frames) {
+      if (f[0] !== P) {
+        this.forward(f);
+        continue;
+      }
+      const parse = decodeParse(f);
+      const s = await this.screen(parse.text, true);
+      if (s.kind === 'dropped') return;
+      if (s.kind === 'raise') this.raiseInBatch(s.code, s.message);
+      else if (s.kind === 'run') {
+        this.forward(s.sql === parse.text ? f : serialize.parse({ name: parse.name, text: s.sql, types: parse.types }));
+      }
+    }
+  }
+
+  /** Decides what becomes of one statement text: injected faults first, then Redshift's rules. */
+  private async screen(text: string, extended: boolean): Promise<Screened> {
+    const fault = this.applyFault(this.ctx.faults.take(text));
+    if (fault) return fault;
+    const copy = findCopyFromS3(text, this.backslashEscapes);
+    if (copy.kind !== 'none') {
+      if (extended) return { kind: 'raise', code: '0A000', message: EXTENDED_COPY };
+      return copy.kind === 'mixed' ? { kind: 'raise', code: '0A000', message: MIXED_COPY } : { kind: 'copy', tokens: copy.tokens };
+    }
+    const t = this.ctx.transformer.transform(text, this.backslashEscapes);
+    if (t.rejected) return { kind: 'raise', ...t.rejected };
+    if (t.outsideTransactionOnly && (await this.inTransactionBlock())) {
+      return { kind: 'raise', code: '25001', message: `${t.outsideTransactionOnly} cannot run inside a transaction block` };
+    }
+    if (t.usesStandinSchema) await this.ctx.logFor(this.database).ensureSchema();
+    return { kind: 'run', sql: t.sql };
+  }
+
+  /** Applies an injected fault: the statement is dropped or raises, or runs and then loses its connection. */
+  private applyFault(fault: FaultSpec | undefined): Screened | undefined {
+    if (!fault) return undefined;
+    if (fault.dropConnection === 'before') {
+      this.close();
+      return { kind: 'dropped' };
+    }
+    if (fault.error) return { kind: 'raise', ...fault.error };
+    this.dropAfterReady = true;
+    return undefined;
+  }
+
+  private async runCopy(tokens: Token[]): Promise<void> {
+    await this.pause(this.ctx.latency.copyMs);
+    const parsed = parseCopyFromS3(tokens);
+    if (!parsed.ok) return this.raise(parsed.code, parsed.message);
+    await this.segments.whenIdle();
+    // In an aborted transaction the backend answers any statement with its own 25P02 error.
+    if (this.status === 'E') return this.raise('25P02', 'current transaction is aborted');
+    const outcome = await runCopyFromS3(
+      this.channel!,
+      parsed.command,
+      { pid: this.pid, database: this.database, status: this.status },
+      { s3: this.ctx.s3, log: this.ctx.logFor(this.database), acceptedIamRoles: this.ctx.acceptedIamRoles },
+    );
+    if (!outcome.ok) return this.raise(outcome.code, outcome.message, outcome.detail);
+    this.status = outcome.status;
+    if (this.dropAfterReady) return this.close();
+    const message = `Load into table '${outcome.table}' completed, ${outcome.rows} record(s) loaded successfully.`;
+    this.client.cork();
+    this.toClient(notice({ S: 'INFO', V: 'INFO', C: '00000', M: message }));
+    this.toClient(commandComplete(`COPY ${outcome.rows}`));
+    this.toClient(readyForQuery(outcome.status));
+    this.client.uncork();
+  }
+
+  /** Whether the session is inside BEGIN ... END once every earlier request has been answered. */
+  private async inTransactionBlock(): Promise<boolean> {
+    await this.segments.whenIdle();
+    return this.status !== 'I';
+  }
+
+  /** Replaces a simple query by one that makes the backend raise the error (and abort the transaction). */
+  private raise(code: string, message: string, detail?: string): void {
+    this.segments.open.cleanErrors = true;
+    this.forward(serialize.query(raiseStatement(code, message, detail)));
+  }
+
+  /** Replaces a rejected Parse by Parse/Bind/Execute of the raising statement; the backend then skips to Sync. */
+  private raiseInBatch(code: string, message: string): void {
+    this.segments.open.cleanErrors = true;
+    this.segments.hideNextParseAndBind();
+    this.forward(serialize.parse({ text: raiseStatement(code, message) }));
+    this.forward(serialize.bind({}));
+    this.forward(serialize.execute({}));
+  }
+
+  private forward(f: Buffer): void {
+    const type = f[0]!;
+    if ((type === Q || type === S) && this.dropAfterReady) {
+      this.segments.open.dropAtReady = true;
+      this.dropAfterReady = false;
+    }
+    this.segments.sent(type);
+    this.toBackend(f);
+  }
+
+  private trackParameter(f: Buffer): void {
+    const nameEnd = f.indexOf(0, 5);
+    if (f.toString('utf8', 5, nameEnd) === 'standard_conforming_strings') {
+      this.backslashEscapes = f.toString('utf8', nameEnd + 1, f.indexOf(0, nameEnd + 1)) !== 'on';
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (ms > 0) await sleep(ms);
+  }
+
+  private toClient(f: Uint8Array): void {
+    if (this.closed || this.client.write(f)) return;
+    const backend = this.backend;
+    if (!backend || backend.isPaused()) return;
+    backend.pause();
+    this.client.once('drain', () => backend.resume());
+  }
+
+  private toBackend(f: Uint8Array): void {
+    const backend = this.backend;
+    if (this.closed || !backend || backend.write(f)) return;
+    if (this.client.isPaused()) return;
+    this.client.pause();
+    backend.once('drain', () => this.client.resume());
+  }
+}

@@ -1,0 +1,135 @@
+// The stand-in as a PostgreSQL-wire endpoint: pg's simple and extended protocol, pools, separate
+// sessions per connection, COPY FROM STDIN passthrough, cancel and psql.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStandinFixture, type StandinFixture } from './standin-fixture.js';
+
+let fx: StandinFixture;
+
+beforeAll(async () => {
+  fx = await startStandinFixture('standin_protocol');
+});
+afterAll(async () => {
+  await fx?.stop();
+});
+
+describe('the Redshift stand-in as a PostgreSQL endpoint', () => {
+  it('answers simple and extended queries and reuses a named prepared statement', async () => {
+    const c = await fx.connect();
+    expect((await c.query('select 1 + 1 as two')).rows).toEqual([{ two: 2 }]);
+    const r = await c.query('select $1::int * 2 as x, $2::text as s', [21, "it's"]);
+    expect(r.rows).toEqual([{ x: 42, s: "it's" }]);
+    for (const n of [1, 2, 3]) {
+      const p = await c.query({ name: 'square', text: 'select $1::int * $1::int as sq', values: [n] });
+      expect(p.rows[0].sq).toBe(n * n);
+    }
+    const multi = (await c.query('select 1 as a; select 2 as b')) as unknown as pg.QueryResult[];
+    expect(multi.map((m) => m.rows[0])).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it('passes authentication through: a wrong password gets the server\'s own error', async () => {
+    const url = new URL(fx.standin.url);
+    url.password = 'wrong';
+    const c = new pg.Client({ connectionString: url.toString() });
+    const err = await c.connect().then(() => undefined, (e: { code?: string }) => e);
+    expect(err?.code).toBe('28P01');
+  });
+
+  it('runs each session with Redshift string rules and UTC', async () => {
+    const c = await fx.connect();
+    const r = await c.query("select current_setting('standard_conforming_strings') as scs, current_setting('TimeZone') as tz, 'a\\'b' as s");
+    expect(r.rows[0]).toEqual({ scs: 'off', tz: 'UTC', s: "a'b" });
+    // pg's own escaping stays correct under those rules.
+    const v = 'back\\slash \'quote\'';
+    expect((await c.query(`select ${c.escapeLiteral(v)} as v`)).rows[0].v).toBe(v);
+  });
+
+  it('serves a pg.Pool with parallel queries, each on its own backend', async () => {
+    const pool = new pg.Pool({ connectionString: fx.standin.url, max: 5 });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => pool.query('select $1::int as i, pg_backend_pid() as pid', [i])),
+      );
+      expect(results.map((r) => r.rows[0].i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(new Set(results.map((r) => r.rows[0].pid)).size).toBeGreaterThan(1);
+      await Promise.all(
+        Array.from({ length: 5 }, async (_, w) => {
+          const c = await pool.connect();
+          try {
+            await c.query('begin');
+            await c.query('create temp table t (w int)');
+            await c.query('insert into t values ($1)', [w]);
+            expect((await c.query('select w from t')).rows).toEqual([{ w }]);
+            await c.query('rollback');
+          } finally {
+            c.release();
+          }
+        }),
+      );
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('gives two connections different sessions: pids differ and advisory locks exclude', async () => {
+    const a = await fx.connect();
+    const b = await fx.connect();
+    const [pa, pb] = await Promise.all([a.query('select pg_backend_pid() as p'), b.query('select pg_backend_pid() as p')]);
+    expect(pa.rows[0].p).not.toBe(pb.rows[0].p);
+    expect((await a.query('select pg_try_advisory_lock(4242) as ok')).rows[0].ok).toBe(true);
+    expect((await b.query('select pg_try_advisory_lock(4242) as ok')).rows[0].ok).toBe(false);
+    await a.query('select pg_advisory_unlock(4242)');
+    expect((await b.query('select pg_try_advisory_lock(4242) as ok')).rows[0].ok).toBe(true);
+    await b.query('select pg_advisory_unlock(4242)');
+  });
+
+  it('passes COPY FROM STDIN through (pg-copy-streams)', async () => {
+    const c = await fx.connect();
+    await c.query('create table stdin_rows (id int8, s varchar(20))');
+    const rows = Array.from({ length: 50_000 }, (_, i) => `${i}\tv\\\\${i}\n`);
+    await pipeline(Readable.from(rows), c.query(copyFrom('COPY stdin_rows FROM STDIN')));
+    const r = await c.query('select count(*)::int as n, sum(id)::int8 as s, max(s) filter (where id = 7) as v from stdin_rows');
+    expect(r.rows[0]).toEqual({ n: 50_000, s: String((49_999 * 50_000) / 2), v: 'v\\7' });
+  });
+
+  it('forwards a cancel request to the backend', async () => {
+    const c = await fx.connect();
+    const started = Date.now();
+    const slow = c.query('select pg_sleep(10)').catch((e: Error & { code?: string }) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    // A CancelRequest goes on a new connection, with the pid and key the client got at startup.
+    const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
+    const request = Buffer.alloc(16);
+    request.writeInt32BE(16, 0);
+    request.writeInt32BE(80877102, 4);
+    request.writeInt32BE(processID, 8);
+    request.writeInt32BE(secretKey, 12);
+    await new Promise<void>((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port: fx.standin.port }, () => s.end(request));
+      s.on('close', () => resolve());
+      s.on('error', reject);
+    });
+    const err = await slow;
+    expect((err as { code?: string }).code).toBe('57014');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it.runIf(existsSync('/usr/bin/psql'))('works with psql', async () => {
+    const run = promisify(execFile);
+    const args = ['-c', "select 'psql ok'", '-c', '\\dt', '-c', '\\d+ stdin_rows', '-c', '\\dn', '-c', "select 'it\\'s' as s"];
+    const { stdout } = await run('psql', [fx.standin.url, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...args], {
+      env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
+    });
+    expect(stdout).toContain('psql ok');
+    expect(stdout).toContain('stdin_rows');
+    expect(stdout).toContain('character varying(20)');
+    expect(stdout).toContain("it's");
+  });
+});
