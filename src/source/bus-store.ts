@@ -1,0 +1,291 @@
+// The control schema in the source database: buses, their watermarks and failures, the run log.
+// All of rsetl's state lives here (spec §3); the application's outbox table is only ever read.
+import type pg from 'pg';
+import { SourceError, UsageError } from '../errors.js';
+import { ident } from '../warehouse/sql.js';
+import { CONTROL_MIGRATIONS } from './control-schema/migrations.js';
+
+export type BusState = 'Active' | 'Paused' | 'Disabled';
+
+export interface Bus {
+  id: number;
+  name: string;
+  rootId: string;
+  schemaName: string;
+  state: BusState;
+  maxEvents: number;
+  /** Watermark as PostgreSQL timestamp text (UTC). */
+  windowTime: string;
+  windowIds: string[];
+  failureCount: number;
+  scheduled: Date;
+  lastError: Record<string, unknown> | null;
+  lastErrorAt: Date | null;
+  lastSuccessAt: Date | null;
+  lastLoadId: string | null;
+  lastMvRefresh: Date | null;
+  statistics: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface RunRecord {
+  busId: number;
+  loadId: string | null;
+  startedAt: Date;
+  finishedAt: Date;
+  windowFrom: string | null;
+  windowTo: string | null;
+  events: number;
+  eventsByType: Record<string, number>;
+  tables: Record<string, unknown>;
+  bytesStaged: number;
+  statements: number;
+  copies: number;
+  outcome: 'loaded' | 'empty' | 'nothing-to-load' | 'already-loaded' | 'failed';
+  error?: Record<string, unknown> | null;
+}
+
+const BUS_COLUMNS = `id, name, root_id::text as root_id, schema_name, state, max_events, window_time,
+  window_ids::text[] as window_ids, failure_count, scheduled, last_error, last_error_at, last_success_at,
+  last_load_id, last_mv_refresh, statistics, created_at`;
+
+function toBus(r: Record<string, any>): Bus {
+  return {
+    id: r.id,
+    name: r.name,
+    rootId: r.root_id,
+    schemaName: r.schema_name,
+    state: r.state,
+    maxEvents: r.max_events,
+    windowTime: r.window_time,
+    windowIds: r.window_ids ?? [],
+    failureCount: r.failure_count,
+    scheduled: r.scheduled,
+    lastError: r.last_error,
+    lastErrorAt: r.last_error_at,
+    lastSuccessAt: r.last_success_at,
+    lastLoadId: r.last_load_id,
+    lastMvRefresh: r.last_mv_refresh,
+    statistics: r.statistics ?? {},
+    createdAt: r.created_at,
+  };
+}
+
+export class BusStore {
+  readonly schema: string;
+  private readonly q: string;
+
+  constructor(
+    private readonly client: pg.ClientBase,
+    schema: string,
+  ) {
+    this.schema = schema;
+    this.q = ident(schema);
+  }
+
+  /** Creates or upgrades the control schema. Safe to run from many processes at once. */
+  async ensureSchema(): Promise<{ applied: number[] }> {
+    const latest = CONTROL_MIGRATIONS[CONTROL_MIGRATIONS.length - 1]!.version;
+    try {
+      const current = await this.client.query(
+        `select max(version) as v from ${this.q}.migration`,
+      );
+      if (current.rows[0]?.v === latest) return { applied: [] };
+    } catch {
+      // The schema or its migration table does not exist yet: create it below.
+    }
+    const applied: number[] = [];
+    await this.client.query('begin');
+    try {
+      // Serialises concurrent first runs (two cron jobs starting together).
+      await this.client.query('select pg_advisory_xact_lock(hashtext($1))', [`rsetl.migrate:${this.schema}`]);
+      await this.client.query(`create schema if not exists ${this.q}`);
+      await this.client.query(
+        `create table if not exists ${this.q}.migration (version integer primary key, name text not null, applied_at timestamptz not null default now())`,
+      );
+      const done = new Set(
+        (await this.client.query(`select version from ${this.q}.migration`)).rows.map((r) => r.version as number),
+      );
+      for (const m of CONTROL_MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await this.client.query(m.sql.replaceAll('{{schema}}', this.q));
+        await this.client.query(`insert into ${this.q}.migration (version, name) values ($1, $2)`, [m.version, m.name]);
+        applied.push(m.version);
+      }
+      await this.client.query('commit');
+    } catch (e) {
+      await this.client.query('rollback').catch(() => undefined);
+      throw new SourceError(`could not create the control schema ${this.schema}: ${(e as Error).message}`, {
+        cause: e,
+        hint: 'the source user needs CREATE on the database (or create the schema for it) and USAGE on it',
+      });
+    }
+    return { applied };
+  }
+
+  /** Creates the bus for (root_id, schema) unless it exists; never a duplicate (spec §3). */
+  async createBus(input: {
+    rootId: string;
+    schemaName: string;
+    state: BusState;
+    maxEvents: number;
+    /** Watermark start (UTC timestamp text); default: now, so history is not replayed (reference). */
+    since?: string;
+  }): Promise<{ bus: Bus; created: boolean }> {
+    const inserted = await this.client.query(
+      `insert into ${this.q}.bus (root_id, schema_name, state, max_events, window_time)
+       values ($1, $2, $3, $4, coalesce($5::timestamp, (now() at time zone 'UTC')::timestamp))
+       on conflict (root_id, schema_name) do nothing
+       returning ${BUS_COLUMNS}`,
+      [input.rootId, input.schemaName, input.state, input.maxEvents, input.since ?? null],
+    );
+    if (inserted.rows[0]) return { bus: toBus(inserted.rows[0]), created: true };
+    const existing = await this.client.query(
+      `select ${BUS_COLUMNS} from ${this.q}.bus where root_id = $1 and schema_name = $2`,
+      [input.rootId, input.schemaName],
+    );
+    return { bus: toBus(existing.rows[0]), created: false };
+  }
+
+  async listBuses(): Promise<Bus[]> {
+    const r = await this.client.query(`select ${BUS_COLUMNS} from ${this.q}.bus order by id`);
+    return r.rows.map(toBus);
+  }
+
+  async getBus(id: number): Promise<Bus | undefined> {
+    const r = await this.client.query(`select ${BUS_COLUMNS} from ${this.q}.bus where id = $1`, [id]);
+    return r.rows[0] ? toBus(r.rows[0]) : undefined;
+  }
+
+  /** A bus by id or by Redshift schema name (which must then name exactly one bus). */
+  async findBus(ref: string): Promise<Bus> {
+    const buses = await this.listBuses();
+    const byId = /^\d+$/.test(ref) ? buses.filter((b) => b.id === Number(ref)) : [];
+    const matches = byId.length > 0 ? byId : buses.filter((b) => b.schemaName === ref);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) {
+      throw new UsageError(`no bus ${JSON.stringify(ref)}`, {
+        hint: buses.length ? `known buses: ${buses.map((b) => `${b.id} (${b.schemaName})`).join(', ')}` : 'create one with `rsetl init-etl <schema> --domain <root_id>`',
+      });
+    }
+    throw new UsageError(`schema ${ref} has ${matches.length} buses; name one by id`, {
+      hint: matches.map((b) => `${b.id} (domain ${b.rootId})`).join(', '),
+    });
+  }
+
+  /** Ids of Active buses whose next run is due, in schedule order. */
+  async dueBusIds(): Promise<number[]> {
+    const r = await this.client.query(
+      `select id from ${this.q}.bus where state = 'Active' and scheduled <= now() order by scheduled, id`,
+    );
+    return r.rows.map((x) => x.id as number);
+  }
+
+  /** Seconds until the next Active bus is due (0 when one is due now), or undefined with none. */
+  async secondsUntilNextDue(): Promise<number | undefined> {
+    const r = await this.client.query(
+      `select greatest(0, extract(epoch from min(scheduled) - now()))::float8 as s from ${this.q}.bus where state = 'Active'`,
+    );
+    const s = r.rows[0]?.s;
+    return s === null || s === undefined ? undefined : Number(s);
+  }
+
+  /**
+   * Session-level advisory lock on one bus: at most one process works on a bus at a time
+   * (spec §3). Released by unlock() or when the connection closes, also if the process dies.
+   */
+  async tryLock(busId: number, timeoutMs = 0): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.client.query('select pg_try_advisory_lock(hashtext($1), $2) as ok', [
+        `rsetl.bus:${this.schema}`,
+        busId,
+      ]);
+      if (r.rows[0].ok === true) return true;
+      if (Date.now() >= deadline) return false;
+      // Waiting briefly lets a poll that is just finishing release the bus (poll.lockTimeoutSeconds).
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, deadline - Date.now())));
+    }
+  }
+
+  async unlock(busId: number): Promise<void> {
+    await this.client.query('select pg_advisory_unlock(hashtext($1), $2)', [`rsetl.bus:${this.schema}`, busId]);
+  }
+
+  /** After a committed load (or an empty window): move the watermark, clear failures. */
+  async advance(
+    busId: number,
+    next: { windowTime: string; windowIds: string[]; loadId: string | null; intervalSeconds: number; delivered: number },
+  ): Promise<void> {
+    await this.client.query(
+      `update ${this.q}.bus set window_time = $2::timestamp, window_ids = $3::bigint[], failure_count = 0,
+         last_load_id = coalesce($4, last_load_id), last_success_at = now(), last_error = null, last_error_at = null,
+         scheduled = now() + make_interval(secs => $5),
+         statistics = jsonb_set(statistics, '{delivered}', to_jsonb(coalesce((statistics->>'delivered')::bigint, 0) + $6))
+       where id = $1`,
+      [busId, next.windowTime, next.windowIds, next.loadId, next.intervalSeconds, next.delivered],
+    );
+  }
+
+  /** Makes the bus due again right away (catch-up: the last window was full). */
+  async scheduleNow(busId: number): Promise<void> {
+    await this.client.query(`update ${this.q}.bus set scheduled = now() where id = $1`, [busId]);
+  }
+
+  async recordFailure(
+    busId: number,
+    failure: { error: Record<string, unknown>; retryInSeconds: number; pause: boolean },
+  ): Promise<Bus> {
+    const r = await this.client.query(
+      `update ${this.q}.bus set failure_count = failure_count + 1, last_error = $2, last_error_at = now(),
+         scheduled = now() + make_interval(secs => $3),
+         state = case when $4 then 'Paused' else state end
+       where id = $1 returning ${BUS_COLUMNS}`,
+      [busId, JSON.stringify(failure.error), failure.retryInSeconds, failure.pause],
+    );
+    return toBus(r.rows[0]);
+  }
+
+  async setState(busId: number, state: BusState, opts: { resetFailures?: boolean; scheduleNow?: boolean } = {}): Promise<void> {
+    await this.client.query(
+      `update ${this.q}.bus set state = $2,
+         failure_count = case when $3 then 0 else failure_count end,
+         scheduled = case when $4 then now() else scheduled end
+       where id = $1`,
+      [busId, state, opts.resetFailures ?? false, opts.scheduleNow ?? false],
+    );
+  }
+
+  async recordRun(run: RunRecord): Promise<void> {
+    await this.client.query(
+      `insert into ${this.q}.run (bus_id, load_id, started_at, finished_at, window_from, window_to, events,
+         events_by_type, tables, bytes_staged, statements, copies, duration_ms, outcome, error)
+       values ($1, $2, $3, $4, $5::timestamp, $6::timestamp, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [
+        run.busId,
+        run.loadId,
+        run.startedAt,
+        run.finishedAt,
+        run.windowFrom,
+        run.windowTo,
+        run.events,
+        JSON.stringify(run.eventsByType),
+        JSON.stringify(run.tables),
+        run.bytesStaged,
+        run.statements,
+        run.copies,
+        run.finishedAt.getTime() - run.startedAt.getTime(),
+        run.outcome,
+        run.error ? JSON.stringify(run.error) : null,
+      ],
+    );
+  }
+
+  async lastRuns(busId: number, limit = 1): Promise<Array<Record<string, unknown>>> {
+    const r = await this.client.query(
+      `select * from ${this.q}.run where bus_id = $1 order by started_at desc, id desc limit $2`,
+      [busId, limit],
+    );
+    return r.rows;
+  }
+}

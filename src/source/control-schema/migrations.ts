@@ -1,0 +1,73 @@
+// rsetl's own state in the SOURCE database (spec §3): buses, the dead letter and the run log.
+// Each entry is applied once, in order, and recorded in <schema>.migration; adding a column later
+// means appending an entry, never editing an applied one.
+
+export interface ControlMigration {
+  version: number;
+  name: string;
+  /** SQL with `{{schema}}` standing for the quoted control schema. */
+  sql: string;
+}
+
+export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
+  {
+    version: 1,
+    name: 'bus, dead_letter, run',
+    sql: `
+      create table {{schema}}.bus (
+        id serial primary key,
+        name text not null default 'RedshiftEventSender',
+        root_id bigint not null,
+        schema_name text not null,
+        state text not null default 'Active' check (state in ('Active', 'Paused', 'Disabled')),
+        max_events integer not null default 5000 check (max_events > 0),
+        -- The watermark (seed-system.md §2.6): events with time >= window_time whose id is not in
+        -- window_ids are still to be delivered. UTC wall-clock, like the outbox's time column.
+        window_time timestamp not null,
+        window_ids bigint[] not null default '{}',
+        failure_count integer not null default 0,
+        scheduled timestamptz not null default now(),
+        last_error jsonb,
+        last_error_at timestamptz,
+        last_success_at timestamptz,
+        last_load_id text,
+        last_mv_refresh timestamptz,
+        statistics jsonb not null default '{}',
+        created_at timestamptz not null default now(),
+        unique (root_id, schema_name)
+      );
+      create table {{schema}}.dead_letter (
+        id bigserial primary key,
+        bus_id integer not null references {{schema}}.bus (id),
+        event_id bigint not null,
+        guid text,
+        event_time timestamp not null,
+        datajson jsonb,
+        error jsonb,
+        skipped_by text not null,
+        skipped_at timestamptz not null default now(),
+        reason text not null
+      );
+      create index on {{schema}}.dead_letter (bus_id, event_time, event_id);
+      create table {{schema}}.run (
+        id bigserial primary key,
+        bus_id integer not null references {{schema}}.bus (id),
+        load_id text,
+        started_at timestamptz not null,
+        finished_at timestamptz not null,
+        window_from timestamp,
+        window_to timestamp,
+        events integer not null default 0,
+        events_by_type jsonb not null default '{}',
+        tables jsonb not null default '{}',
+        bytes_staged bigint not null default 0,
+        statements integer not null default 0,
+        copies integer not null default 0,
+        duration_ms integer not null,
+        outcome text not null,
+        error jsonb
+      );
+      create index on {{schema}}.run (bus_id, started_at desc);
+    `,
+  },
+];
