@@ -1,0 +1,90 @@
+// The load ledger (spec §4): one row per committed load, written in the same Redshift transaction
+// as the data. A bus whose watermark the ledger already holds as a load's starting point was
+// loaded already (the process died after COMMIT and before the source was updated): it is
+// fast-forwarded to the ledger's end point instead of being loaded twice.
+import { createHash } from 'node:crypto';
+import { ident } from './sql.js';
+import type { WarehouseSession } from './session.js';
+
+export const LEDGER_TABLE = 'rsetl_load';
+
+export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS ${ident(LEDGER_TABLE)} (
+  "bus_id" INT8 NOT NULL,
+  "load_id" VARCHAR(64) NOT NULL,
+  "from_state" VARCHAR(64) NOT NULL,
+  "window_from" TIMESTAMP,
+  "window_to" TIMESTAMP NOT NULL,
+  "window_to_ids" VARCHAR(65535),
+  "events" INT8 NOT NULL,
+  "first_event_id" INT8,
+  "last_event_id" INT8,
+  "loaded_at" TIMESTAMP NOT NULL,
+  PRIMARY KEY ("bus_id", "load_id")
+)`;
+
+export interface LedgerEntry {
+  busId: number;
+  loadId: string;
+  windowFrom: string;
+  windowFromIds: string[];
+  windowTo: string;
+  windowToIds: string[];
+  events: number;
+  firstEventId: string | null;
+  lastEventId: string | null;
+  loadedAt: string;
+}
+
+/** Identifies a bus watermark: the same bus at the same (time, ids) always hashes the same. */
+export function watermarkHash(busId: number, windowTime: string, windowIds: string[]): string {
+  const ids = [...windowIds].sort().join(',');
+  return createHash('sha256').update(`${busId}|${windowTime}|${ids}`).digest('hex');
+}
+
+function parseIds(text: string | null): string[] {
+  return text ? text.split(',').filter(Boolean) : [];
+}
+
+export async function findByStart(
+  s: WarehouseSession,
+  busId: number,
+  fromState: string,
+): Promise<{ loadId: string; windowTo: string; windowToIds: string[] } | undefined> {
+  const r = await s.query<{ load_id: string; window_to: string; window_to_ids: string | null }>(
+    `SELECT "load_id", "window_to", "window_to_ids" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND "from_state" = $2 ORDER BY "loaded_at" DESC LIMIT 1`,
+    [busId, fromState],
+  );
+  const row = r.rows[0];
+  return row ? { loadId: row.load_id, windowTo: row.window_to, windowToIds: parseIds(row.window_to_ids) } : undefined;
+}
+
+export async function findByLoadId(
+  s: WarehouseSession,
+  busId: number,
+  loadId: string,
+): Promise<{ loadId: string; windowTo: string; windowToIds: string[] } | undefined> {
+  const r = await s.query<{ load_id: string; window_to: string; window_to_ids: string | null }>(
+    `SELECT "load_id", "window_to", "window_to_ids" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND "load_id" = $2`,
+    [busId, loadId],
+  );
+  const row = r.rows[0];
+  return row ? { loadId: row.load_id, windowTo: row.window_to, windowToIds: parseIds(row.window_to_ids) } : undefined;
+}
+
+export async function insertEntry(s: WarehouseSession, e: LedgerEntry): Promise<void> {
+  await s.query(
+    `INSERT INTO ${ident(LEDGER_TABLE)} ("bus_id", "load_id", "from_state", "window_from", "window_to", "window_to_ids", "events", "first_event_id", "last_event_id", "loaded_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      e.busId,
+      e.loadId,
+      watermarkHash(e.busId, e.windowFrom, e.windowFromIds),
+      e.windowFrom,
+      e.windowTo,
+      e.windowToIds.join(','),
+      e.events,
+      e.firstEventId,
+      e.lastEventId,
+      e.loadedAt,
+    ],
+  );
+}

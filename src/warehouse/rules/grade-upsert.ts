@@ -1,0 +1,21 @@
+// grade (seed-system.md §5 RsGradeDao.upsert): existing rows get the new score and time but keep
+// their assetid; new keys are inserted. Unsets delete by key.
+import { ident } from '../sql.js';
+import { insertMissingSql, keyMatch, type RuleContext } from './rule-context.js';
+import { deleteByKey } from './delete.js';
+
+const UPDATED = ['time', 'forcredit', 'pointsawarded', 'pointspossible', 'percentage'];
+
+export function gradeUpsert(ctx: RuleContext, key: readonly string[]): string[] {
+  const out: string[] = [];
+  if (ctx.stage) {
+    const t = ctx.table.name;
+    const s = ctx.stage;
+    out.push(
+      `UPDATE ${ident(t)} SET ${UPDATED.map((c) => `${ident(c)} = ${ident(s)}.${ident(c)}`).join(', ')} FROM ${ident(s)} WHERE ${keyMatch(t, s, key)}`,
+      insertMissingSql(ctx.table, s, key),
+    );
+  }
+  out.push(...deleteByKey(ctx, key));
+  return out;
+}

@@ -1,0 +1,24 @@
+import type { TableDef } from '../../model/tables.js';
+import { ident } from '../sql.js';
+
+/** What a write rule needs to render its statements: the target and its loaded stage tables. */
+export interface RuleContext {
+  table: TableDef;
+  /** Temp table holding the staged rows (LIKE the target), when the load has rows. */
+  stage?: string;
+  /** Temp table holding the staged delete keys, when the load has deletes. */
+  deleteStage?: string;
+}
+
+export const columnsOf = (t: TableDef): string[] => Object.keys(t.columns);
+
+/** `"t"."a" = "s"."a" AND ...` */
+export function keyMatch(target: string, source: string, key: readonly string[]): string {
+  return key.map((k) => `${ident(target)}.${ident(k)} = ${ident(source)}.${ident(k)}`).join(' AND ');
+}
+
+/** INSERT of the stage rows whose key is not in the target yet (one set-based statement). */
+export function insertMissingSql(t: TableDef, stage: string, key: readonly string[]): string {
+  const cols = columnsOf(t).map(ident).join(', ');
+  return `INSERT INTO ${ident(t.name)} (${cols}) SELECT ${cols} FROM ${ident(stage)} WHERE NOT EXISTS (SELECT 1 FROM ${ident(t.name)} WHERE ${keyMatch(t.name, stage, key)})`;
+}

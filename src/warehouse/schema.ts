@@ -1,0 +1,56 @@
+// Creating a bus's Redshift schema: all tables (from the model), the load ledger, and the bus
+// user's grant (seed-system.md §4.1). Idempotent: reports what existed and what it created.
+import { allTablesSql } from '../model/ddl.js';
+import { CREATION_ORDER } from '../model/tables.js';
+import { LEDGER_DDL, LEDGER_TABLE } from './ledger.js';
+import type { WarehouseSession } from './session.js';
+import { ident } from './sql.js';
+
+export interface SchemaReport {
+  schema: string;
+  schemaExisted: boolean;
+  tablesCreated: string[];
+  tablesExisting: string[];
+  grantedTo?: string;
+}
+
+export async function existingTables(s: WarehouseSession, schema: string): Promise<Set<string>> {
+  const r = await s.query<{ tablename: string }>('SELECT tablename FROM pg_tables WHERE schemaname = $1', [schema]);
+  return new Set(r.rows.map((x) => x.tablename));
+}
+
+export async function schemaExists(s: WarehouseSession, schema: string): Promise<boolean> {
+  const r = await s.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+export async function createWarehouseSchema(
+  s: WarehouseSession,
+  schema: string,
+  opts: { busUser?: string } = {},
+): Promise<SchemaReport> {
+  const schemaExisted = await schemaExists(s, schema);
+  const before = schemaExisted ? await existingTables(s, schema) : new Set<string>();
+  await s.query('BEGIN');
+  try {
+    await s.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    // The bus user owns nothing; without USAGE/CREATE on the schema it cannot even see it.
+    if (opts.busUser) await s.query(`GRANT ALL ON SCHEMA ${ident(schema)} TO ${ident(opts.busUser)}`);
+    await s.query(`SET search_path TO ${ident(schema)}`);
+    for (const ddl of allTablesSql({ ifNotExists: true })) await s.query(ddl);
+    await s.query(LEDGER_DDL);
+    if (opts.busUser) await s.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(opts.busUser)}`);
+    await s.query('COMMIT');
+  } catch (e) {
+    await s.rollback();
+    throw e;
+  }
+  const all = [...CREATION_ORDER, LEDGER_TABLE];
+  return {
+    schema,
+    schemaExisted,
+    tablesCreated: all.filter((t) => !before.has(t)),
+    tablesExisting: all.filter((t) => before.has(t)),
+    ...(opts.busUser ? { grantedTo: opts.busUser } : {}),
+  };
+}

@@ -1,0 +1,62 @@
+// One Redshift session: connected as the ETL user, search_path on the bus's schema, UTC. Counts
+// statements and COPYs, the figures the run log and the benchmark report (spec §6).
+import pg from 'pg';
+import { textTypes } from '../source/pg-types.js';
+import { classifyWarehouseError, isConnectionError, unreachable } from './errors.js';
+import { ident } from './sql.js';
+
+export class WarehouseSession {
+  statements = 0;
+  copies = 0;
+
+  private constructor(
+    private readonly client: pg.Client,
+    readonly schema: string | undefined,
+  ) {}
+
+  static async connect(config: pg.ClientConfig, schema?: string): Promise<WarehouseSession> {
+    const client = new pg.Client({ ...config, types: textTypes, application_name: 'rsetl' });
+    // A dropped connection must surface as a failed query, not crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      if (isConnectionError(e)) throw unreachable('Redshift', e);
+      throw classifyWarehouseError(e);
+    }
+    const session = new WarehouseSession(client, schema);
+    // Timestamps are UTC everywhere (spec §5); views compare against current_date in UTC.
+    await session.query(`SET timezone TO 'UTC'`);
+    if (schema) await session.query(`SET search_path TO ${ident(schema)}`);
+    return session;
+  }
+
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    phase: { duringCommit?: boolean } = {},
+  ): Promise<pg.QueryResult<R>> {
+    this.statements++;
+    if (/^\s*COPY\b/i.test(sql)) this.copies++;
+    try {
+      return await this.client.query<R>(sql, params);
+    } catch (e) {
+      throw classifyWarehouseError(e, { ...phase, statement: sql });
+    }
+  }
+
+  /** Rolls back, ignoring a connection that is already gone. */
+  async rollback(): Promise<void> {
+    try {
+      await this.client.query('ROLLBACK');
+      this.statements++;
+    } catch {
+      // Nothing to roll back on a dead connection: the server rolled back for us.
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
