@@ -1,0 +1,51 @@
+// `rsetl init-etl <schema> --domain <root_id>`: the Redshift schema (tables, ledger, bus-user
+// grant) and the bus in the source's control schema. Safe to run twice: each part reports what it
+// found already done (seed-system.md §7.1 created a duplicate bus on every call; rsetl does not).
+import type { RsetlConfig } from '../config/schema.js';
+import type { Bus } from '../source/bus-store.js';
+import type { Connections } from '../pipeline/connections.js';
+import { assertSimpleName } from '../warehouse/sql.js';
+import { createWarehouseSchema, type SchemaReport } from '../warehouse/schema.js';
+import { UsageError } from '../errors.js';
+
+export interface InitEtlInput {
+  schema: string;
+  rootId: string;
+  paused?: boolean;
+  /** Start the watermark here (UTC) instead of now: loads history since then. */
+  since?: string;
+  maxEvents?: number;
+}
+
+export interface InitEtlResult {
+  warehouse: SchemaReport;
+  bus: Bus;
+  busCreated: boolean;
+}
+
+export async function initEtl(conn: Connections, config: RsetlConfig, input: InitEtlInput): Promise<InitEtlResult> {
+  let schema: string;
+  try {
+    schema = assertSimpleName('schema', input.schema);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!/^\d+$/.test(input.rootId)) throw new UsageError(`--domain must be a numeric root_id, got ${JSON.stringify(input.rootId)}`);
+  // Schema creation runs as the owner (main) user: the bus user owns nothing (seed-system.md §6.3).
+  const owner = await conn.warehouse(undefined, { asOwner: true });
+  let warehouse: SchemaReport;
+  try {
+    warehouse = await createWarehouseSchema(owner, schema, config.redshift.busUser ? { busUser: config.redshift.busUser.user } : {});
+  } finally {
+    await owner.close();
+  }
+  const { buses } = await conn.control();
+  const { bus, created } = await buses.createBus({
+    rootId: input.rootId,
+    schemaName: schema,
+    state: input.paused ? 'Paused' : 'Active',
+    maxEvents: input.maxEvents ?? config.poll.maxEvents,
+    ...(input.since ? { since: input.since } : {}),
+  });
+  return { warehouse, bus, busCreated: created };
+}

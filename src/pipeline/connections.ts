@@ -1,0 +1,78 @@
+// The connections a command needs, built lazily from the configuration and closed together.
+import pg from 'pg';
+import { redshiftConnection, s3ClientSettings } from '../config/load.js';
+import type { RsetlConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import { BusStore } from '../source/bus-store.js';
+import { textTypes } from '../source/pg-types.js';
+import { unreachable } from '../warehouse/errors.js';
+import { isConnectionError } from '../warehouse/errors.js';
+import { createS3Client, ObjectStore } from '../stage/object-store.js';
+import { WarehouseSession } from '../warehouse/session.js';
+import type { LoadSettings } from './load-window.js';
+
+export interface Connections {
+  /** The control connection to the source, with the control schema created/upgraded. */
+  control(): Promise<{ client: pg.Client; buses: BusStore }>;
+  objectStore(): ObjectStore;
+  /** A new Redshift session as the ETL (bus) user, search_path on `schema`. */
+  warehouse(schema?: string, opts?: { asOwner?: boolean }): Promise<WarehouseSession>;
+  close(): Promise<void>;
+}
+
+export async function connectSource(url: string, applicationName = 'rsetl'): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, types: textTypes, application_name: applicationName });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    if (isConnectionError(e)) throw unreachable('the source PostgreSQL', e);
+    throw e;
+  }
+  return client;
+}
+
+export function openConnections(config: RsetlConfig): Connections {
+  let control: Promise<{ client: pg.Client; buses: BusStore }> | undefined;
+  let store: ObjectStore | undefined;
+  return {
+    control() {
+      control ??= (async () => {
+        const client = await connectSource(config.source.url);
+        const buses = new BusStore(client, config.source.controlSchema);
+        await buses.ensureSchema();
+        return { client, buses };
+      })();
+      return control;
+    },
+    objectStore() {
+      if (!config.s3?.bucket) throw new ConfigError('s3.bucket: required to stage loads');
+      store ??= new ObjectStore(createS3Client(s3ClientSettings(config)), config.s3.bucket);
+      return store;
+    },
+    warehouse(schema, opts = {}) {
+      return WarehouseSession.connect(redshiftConnection(config, { asBusUser: !opts.asOwner }), schema);
+    },
+    async close() {
+      if (control) await (await control.catch(() => undefined))?.client.end().catch(() => undefined);
+      store?.client.destroy();
+    },
+  };
+}
+
+export function settingsFrom(config: RsetlConfig, limit: number): LoadSettings {
+  if (!config.redshift.iamRole) throw new ConfigError('redshift.iamRole: required to COPY from S3');
+  return {
+    sourceTable: config.source.table,
+    limit,
+    lookbackSeconds: config.poll.lookbackSeconds,
+    lookbackIds: config.poll.lookbackIds,
+    intervalSeconds: config.poll.intervalSeconds,
+    s3Prefix: config.s3.prefix,
+    iamRole: config.redshift.iamRole,
+    ...(config.s3.region && config.redshift.region && config.s3.region !== config.redshift.region ? { s3Region: config.s3.region } : {}),
+    partSizeBytes: config.s3.partSizeMb * 1024 * 1024,
+    uploadConcurrency: config.s3.uploadConcurrency,
+  };
+}

@@ -1,0 +1,145 @@
+// The poll loop (spec §7 `poll`): every due Active bus, each under its own PostgreSQL advisory
+// lock, loaded until caught up or the time budget is spent. A bus held by another process is
+// skipped and reported; a failing bus is recorded, backed off, and makes the run exit 1.
+import pg from 'pg';
+import type { RsetlConfig } from '../config/schema.js';
+import { isRsetlError, messageOf, WarehouseError } from '../errors.js';
+import { BusStore, type Bus } from '../source/bus-store.js';
+import { textTypes } from '../source/pg-types.js';
+import { retryDelaySeconds } from './backoff.js';
+import { loadNextWindow, type LoadOutcome } from './load-window.js';
+import { settingsFrom, type Connections } from './connections.js';
+
+export type BusOutcome =
+  | { busId: number; schema: string; status: 'caught-up' | 'more-pending'; loads: LoadOutcome[] }
+  | { busId: number; schema: string; status: 'locked' | 'not-due'; loads: [] }
+  | { busId: number; schema: string; status: 'failed'; loads: LoadOutcome[]; error: Record<string, unknown>; retryInSeconds: number; paused: boolean };
+
+export interface PollOptions {
+  /** Only these buses (ids or schema names). */
+  buses?: string[];
+  /** Time budget; loads already started finish. */
+  maxSeconds?: number;
+  /** Run even if the bus is not due yet (run-window, `bus pump`). */
+  ignoreSchedule?: boolean;
+  /** Events per load; default poll.maxEventsPerLoad. */
+  limit?: number;
+  /** Stop after one load per bus (run-window). */
+  singleLoad?: boolean;
+  shouldStop?: () => boolean;
+  onLoad?: (outcome: LoadOutcome, bus: Bus) => void;
+}
+
+export interface PollSummary {
+  buses: BusOutcome[];
+  /** Buses with failure_count > 0 after this run (also ones not touched now). */
+  failing: Array<{ busId: number; schema: string; failureCount: number }>;
+}
+
+export function errorRecord(e: unknown): Record<string, unknown> {
+  if (isRsetlError(e)) return { ...e.toJSON(), at: new Date().toISOString() };
+  return { kind: 'internal', message: messageOf(e), at: new Date().toISOString() };
+}
+
+async function processBus(conn: Connections, config: RsetlConfig, busId: number, opts: PollOptions, deadline: number): Promise<BusOutcome> {
+  // Each bus gets its own source session: the advisory lock lives as long as it does.
+  const client = new pg.Client({ connectionString: config.source.url, types: textTypes, application_name: 'rsetl poll' });
+  client.on('error', () => undefined);
+  await client.connect();
+  const store = new BusStore(client, config.source.controlSchema);
+  let bus = await store.getBus(busId);
+  let warehouse: Awaited<ReturnType<Connections['warehouse']>> | undefined;
+  const deps = {
+    source: client,
+    buses: store,
+    objectStore: conn.objectStore,
+    // Connected only when a load has something for Redshift: an idle poll never touches it.
+    warehouse: async () => (warehouse ??= await conn.warehouse(bus!.schemaName)),
+    resetWarehouse: async () => {
+      await warehouse?.close();
+      warehouse = undefined;
+    },
+  };
+  try {
+    if (!bus) throw new Error(`bus ${busId} vanished`);
+    if (!(await store.tryLock(busId, config.poll.lockTimeoutSeconds * 1000))) return { busId, schema: bus.schemaName, status: 'locked', loads: [] };
+    const loads: LoadOutcome[] = [];
+    try {
+      // Re-read under the lock: another process may have just finished this bus.
+      bus = (await store.getBus(busId))!;
+      const due = bus.state === 'Active' && (opts.ignoreSchedule || bus.scheduled.getTime() <= Date.now());
+      if (!due && !(opts.ignoreSchedule && bus.state !== 'Disabled')) return { busId, schema: bus.schemaName, status: 'not-due', loads: [] };
+      for (;;) {
+        const outcome = await loadNextWindow(deps, bus, settingsFrom(config, opts.limit ?? config.poll.maxEventsPerLoad));
+        loads.push(outcome);
+        opts.onLoad?.(outcome, bus);
+        if (!outcome.full || opts.singleLoad) break;
+        if (Date.now() >= deadline || opts.shouldStop?.()) {
+          // More is waiting: make the bus due again so the next poll continues at once.
+          await store.scheduleNow(busId);
+          return { busId, schema: bus.schemaName, status: 'more-pending', loads };
+        }
+        bus = (await store.getBus(busId))!;
+      }
+      return { busId, schema: bus.schemaName, status: 'caught-up', loads };
+    } catch (e) {
+      const failures = bus.failureCount + 1;
+      const pause = config.poll.maxFailures > 0 && failures >= config.poll.maxFailures;
+      const retryInSeconds = retryDelaySeconds({
+        intervalSeconds: config.poll.intervalSeconds,
+        failures: bus.failureCount,
+        capSeconds: config.poll.backoffCapSeconds,
+      });
+      const error = errorRecord(e);
+      await store.recordFailure(busId, { error, retryInSeconds, pause });
+      const now = new Date();
+      await store.recordRun({
+        busId,
+        loadId: (isRsetlError(e) && typeof e.context.loadId === 'string' ? e.context.loadId : null),
+        startedAt: now,
+        finishedAt: now,
+        windowFrom: bus.windowTime,
+        windowTo: null,
+        events: 0,
+        eventsByType: {},
+        tables: {},
+        bytesStaged: 0,
+        statements: 0,
+        copies: 0,
+        outcome: 'failed',
+        error,
+      });
+      if (e instanceof WarehouseError && e.failureClass !== 'data') await deps.resetWarehouse();
+      return { busId, schema: bus.schemaName, status: 'failed', loads, error, retryInSeconds, paused: pause };
+    } finally {
+      await store.unlock(busId).catch(() => undefined);
+    }
+  } finally {
+    await deps.resetWarehouse();
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** One pass over the due buses. */
+export async function pollOnce(conn: Connections, config: RsetlConfig, opts: PollOptions = {}): Promise<PollSummary> {
+  const deadline = Date.now() + (opts.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+  const control = await conn.control();
+  let ids: number[];
+  if (opts.buses?.length) {
+    ids = [];
+    for (const ref of opts.buses) ids.push((await control.buses.findBus(ref)).id);
+  } else {
+    ids = await control.buses.dueBusIds();
+  }
+  const buses: BusOutcome[] = [];
+  for (const id of ids) {
+    if (opts.shouldStop?.()) break;
+    if (Date.now() >= deadline && buses.length > 0) break;
+    buses.push(await processBus(conn, config, id, opts, deadline));
+  }
+  const failing = (await control.buses.listBuses())
+    .filter((b) => b.failureCount > 0 && b.state !== 'Disabled')
+    .map((b) => ({ busId: b.id, schema: b.schemaName, failureCount: b.failureCount }));
+  return { buses, failing };
+}
+
