@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { runDemo } from '../../demo/run-demo.js';
+import { EXIT } from '../exit-codes.js';
+import { runCommand, withCommonOptions } from '../context.js';
+
+export function registerDemo(program: Command): void {
+  withCommonOptions(
+    program
+      .command('demo')
+      .description('run the whole cycle on an embedded local stack: generate LMS events, init-etl, poll, show rows per table')
+      .option('--users <n>', 'learners to simulate', Number)
+      .option('--sections <n>', 'course sections to simulate', Number)
+      .addHelpText('after', '\nExample:\n  npx rsetl demo\n'),
+  ).action(async (opts: { users?: number; sections?: number }, cmd: Command) =>
+    runCommand(cmd, async ({ out }) => {
+      const r = await runDemo({ ...opts, onProgress: (m) => !out.json && out.info(m) });
+      if (out.json) out.result(r);
+      else {
+        out.table(Object.entries(r.rowsPerTable).map(([table, rows]) => ({ table, rows })));
+        if (r.failed) out.warn(`the load failed: ${JSON.stringify(r.failed.map((b) => ('error' in b ? b.error : b.status)))}`);
+        else out.success(`${r.events} events loaded into schema ${r.schema} in ${r.loads} load(s), ${r.seconds.toFixed(1)} s`);
+      }
+      return r.failed ? EXIT.FAILED : EXIT.OK;
+    }),
+  );
+}

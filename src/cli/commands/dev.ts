@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { startLocalStack } from '../../localstack/stack.js';
+import { runCommand } from '../context.js';
+import { untilSignal } from '../signals.js';
+
+export function registerDev(program: Command): void {
+  const dev = program.command('dev').description('the local stack for development');
+  dev
+    .command('up')
+    .description('start the embedded PostgreSQL, S3 server and Redshift stand-in; stay up until SIGINT/SIGTERM')
+    .option('--json', 'print ONE line {"sourceUrl","redshiftUrl","s3Endpoint","bucket","config"}')
+    .option('--data-dir <dir>', 'where the stack keeps its data and config file', '.rsetl')
+    .option('--source-url <url>', 'use this PostgreSQL as the source instead of the embedded one')
+    .option('--backing-url <url>', "use this PostgreSQL database behind the Redshift stand-in")
+    .addHelpText('after', '\nExample:\n  rsetl dev up &\n  psql "$(rsetl dev up --json | jq -r .redshiftUrl)"\n')
+    .action(async (opts: { json?: boolean; dataDir: string; sourceUrl?: string; backingUrl?: string }, cmd: Command) =>
+      runCommand(cmd, async ({ out }) => {
+        const stack = await startLocalStack({
+          dataDir: resolve(opts.dataDir),
+          persist: true,
+          ...(opts.sourceUrl ? { sourceUrl: opts.sourceUrl } : {}),
+          ...(opts.backingUrl ? { backingUrl: opts.backingUrl } : {}),
+        });
+        const info = { sourceUrl: stack.sourceUrl, redshiftUrl: stack.redshiftUrl, s3Endpoint: stack.s3Endpoint, bucket: stack.bucket, config: stack.configPath };
+        if (out.json) process.stdout.write(JSON.stringify(info) + '\n');
+        else {
+          out.table(Object.entries(info).map(([what, value]) => ({ what, value })));
+          out.info(`use it: rsetl --config ${stack.configPath} init-etl dev --domain 1; Ctrl-C stops the stack`);
+        }
+        const sig = await untilSignal();
+        await stack.stop();
+        return sig === 'SIGINT' ? 130 : 143;
+      }),
+    );
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { initEtl } from '../../admin/init-etl.js';
+import { runCommand, withCommonOptions } from '../context.js';
+
+export function registerInitEtl(program: Command): void {
+  withCommonOptions(
+    program
+      .command('init-etl')
+      .argument('<schema>', 'Redshift schema the bus loads (created with all tables if missing)')
+      .requiredOption('--domain <root_id>', 'the domain (analyticfinder.root_id) whose events the bus carries')
+      .option('--paused', 'create the bus Paused instead of Active')
+      .option('--since <timestamp>', 'start the watermark at this UTC time (default: now, so history is not replayed)')
+      .option('--max-events <n>', 'events per window for this bus (default poll.maxEvents)', (v) => Number.parseInt(v, 10))
+      .description('create a Redshift schema (tables, views, ledger, bus-user grant) and its bus; safe to run twice')
+      .addHelpText('after', '\nExample:\n  rsetl init-etl cbllocal --domain 1 --paused\n'),
+  ).action(async (schema: string, opts: { domain: string; paused?: boolean; since?: string; maxEvents?: number }, cmd: Command) =>
+    runCommand(cmd, async ({ out, config, connections }) => {
+      const cfg = await config(['source', 'redshift']);
+      const r = await initEtl(await connections(['source', 'redshift']), cfg, {
+        schema,
+        rootId: opts.domain,
+        ...(opts.paused ? { paused: true } : {}),
+        ...(opts.since ? { since: opts.since } : {}),
+        ...(opts.maxEvents ? { maxEvents: opts.maxEvents } : {}),
+      });
+      if (out.json) return out.result(r);
+      const w = r.warehouse;
+      out.info(w.schemaExisted ? `schema ${w.schema} already existed` : `created schema ${w.schema}`);
+      if (w.tablesCreated.length) out.success(`created ${w.tablesCreated.length} tables: ${w.tablesCreated.join(', ')}`);
+      if (w.tablesExisting.length) out.info(`${w.tablesExisting.length} tables already existed`);
+      if (w.grantedTo) out.info(`granted ALL on schema ${w.schema} to ${w.grantedTo}`);
+      out.info(
+        r.busCreated
+          ? `created bus ${r.bus.id} (${r.bus.state}) for domain ${r.bus.rootId} → ${r.bus.schemaName}, watermark ${r.bus.windowTime}`
+          : `bus ${r.bus.id} for domain ${r.bus.rootId} → ${r.bus.schemaName} already exists (${r.bus.state}); nothing changed`,
+      );
+    }),
+  );
+}

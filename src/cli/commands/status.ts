@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { busStatuses } from '../../pipeline/status.js';
+import { EXIT } from '../exit-codes.js';
+import { runCommand, withCommonOptions } from '../context.js';
+
+function age(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  return `${(seconds / 3600).toFixed(1)}h`;
+}
+
+export function registerStatus(program: Command): void {
+  withCommonOptions(
+    program
+      .command('status')
+      .description('every bus: state, lag, last success, failures, next attempt, last error; exit 1 if a bus is failing')
+      .addHelpText('after', '\nExample:\n  rsetl status --json | jq \'.buses[] | select(.failureCount > 0)\'\n'),
+  ).action(async (_opts: unknown, cmd: Command) =>
+    runCommand(cmd, async ({ out, config, connections }) => {
+      const cfg = await config(['source']);
+      const buses = await busStatuses(await connections(['source']), cfg);
+      if (out.json) out.result({ buses });
+      else if (buses.length === 0) out.info('no buses yet: create one with `rsetl init-etl <schema> --domain <root_id>`');
+      else {
+        out.table(
+          buses.map((b) => ({
+            bus: b.id,
+            schema: b.schema,
+            domain: b.rootId,
+            state: b.state,
+            pending: `${b.pendingEvents}${b.pendingCapped ? '+' : ''}`,
+            lag: age(b.oldestPendingAgeSeconds),
+            'last success': b.lastSuccessAt ?? '-',
+            failures: b.failureCount,
+            'next run': b.nextRunAt,
+          })),
+        );
+        for (const b of buses.filter((x) => x.lastError)) out.warn(`bus ${b.id} last error: ${String(b.lastError!.message)}`);
+      }
+      return buses.some((b) => b.failureCount > 0 && b.state !== 'Disabled') ? EXIT.FAILED : EXIT.OK;
+    }),
+  );
+}

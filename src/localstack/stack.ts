@@ -1,0 +1,110 @@
+// The whole local stack (spec §8): a source PostgreSQL with the application's outbox table, an
+// npm S3 server, and the Redshift stand-in in front of a real PostgreSQL — plus a ready rsetl
+// config file pointing at all three. Used by `rsetl dev up`, `rsetl demo`, the tests and the bench.
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { createOutboxTable } from '../demo/outbox.js';
+import { startLocalPostgres, type LocalPostgres } from './postgres.js';
+import { startRedshiftStandin, type RedshiftStandin } from './redshift-standin/index.js';
+import { startLocalS3, type LocalS3 } from './s3.js';
+
+export const LOCAL_IAM_ROLE = 'arn:aws:iam::000000000000:role/rsetl-local';
+export const LOCAL_BUCKET = 'rsetl-local';
+
+export interface LocalStackOptions {
+  /** Folder for the config file and (with `persist`) the PostgreSQL data. */
+  dataDir: string;
+  /** Keep PostgreSQL data in dataDir/pg across restarts (dev up); default false (temp). */
+  persist?: boolean;
+  /** Use an existing PostgreSQL as the source instead of the embedded one. */
+  sourceUrl?: string;
+  /** Use an existing PostgreSQL database as the stand-in's backing store. */
+  backingUrl?: string;
+  /** Simulated Redshift latency (bench). */
+  latency?: { statementMs?: number; copyMs?: number };
+  /** Create the outbox table in the source (default true). */
+  createOutbox?: boolean;
+}
+
+export interface LocalStack {
+  sourceUrl: string;
+  redshiftUrl: string;
+  s3Endpoint: string;
+  bucket: string;
+  iamRole: string;
+  /** Path of the rsetl config file for this stack. */
+  configPath: string;
+  config: Record<string, unknown>;
+  standin: RedshiftStandin;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    let server: LocalPostgres | undefined;
+    if (!options.sourceUrl || !options.backingUrl) {
+      server = await startLocalPostgres(options.persist ? { dataDir: join(dataDir, 'pg'), fast: false } : {});
+      stops.push(() => server!.stop());
+    }
+    const sourceUrl = options.sourceUrl ?? (await server!.createDatabase('lms'));
+    const backingUrl = options.backingUrl ?? (await server!.createDatabase('redshift'));
+    const s3: LocalS3 = await startLocalS3({ buckets: [LOCAL_BUCKET] });
+    stops.push(() => s3.stop());
+    const standin = await startRedshiftStandin({
+      backendUrl: backingUrl,
+      s3: { endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials },
+      acceptedIamRoles: [LOCAL_IAM_ROLE],
+      ...(options.latency ? { latency: options.latency } : {}),
+    });
+    stops.push(() => standin.close());
+    if (options.createOutbox !== false) {
+      const client = new pg.Client({ connectionString: sourceUrl });
+      await client.connect();
+      try {
+        await createOutboxTable(client);
+      } finally {
+        await client.end();
+      }
+    }
+    const config = {
+      $comment: 'Written by rsetl for the local stack; every URL points at this machine.',
+      source: { url: sourceUrl },
+      redshift: { url: standin.url, iamRole: LOCAL_IAM_ROLE, ssl: false },
+      s3: {
+        bucket: LOCAL_BUCKET,
+        prefix: 'redshift-transfer',
+        region: s3.region,
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        accessKeyId: s3.credentials.accessKeyId,
+        secretAccessKey: s3.credentials.secretAccessKey,
+      },
+      poll: { intervalSeconds: 5 },
+      dev: { dataDir },
+    };
+    const configPath = join(dataDir, 'rsetl.config.json');
+    await writeFile(configPath, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+    await chmod(configPath, 0o600);
+    return {
+      sourceUrl,
+      redshiftUrl: standin.url,
+      s3Endpoint: s3.endpoint,
+      bucket: LOCAL_BUCKET,
+      iamRole: LOCAL_IAM_ROLE,
+      configPath,
+      config,
+      standin,
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
