@@ -45,31 +45,22 @@ function parseIds(text: string | null): string[] {
   return text ? text.split(',').filter(Boolean) : [];
 }
 
-export async function findByStart(
-  s: WarehouseSession,
-  busId: number,
-  fromState: string,
-): Promise<{ loadId: string; windowTo: string; windowToIds: string[] } | undefined> {
+type LedgerHit = { loadId: string; windowTo: string; windowToIds: string[] };
+
+async function findOne(s: WarehouseSession, busId: number, column: 'from_state' | 'load_id', value: string): Promise<LedgerHit | undefined> {
   const r = await s.query<{ load_id: string; window_to: string; window_to_ids: string | null }>(
-    `SELECT "load_id", "window_to", "window_to_ids" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND "from_state" = $2 ORDER BY "loaded_at" DESC LIMIT 1`,
-    [busId, fromState],
+    `SELECT "load_id", "window_to", "window_to_ids" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND ${ident(column)} = $2 ORDER BY "loaded_at" DESC LIMIT 1`,
+    [busId, value],
   );
   const row = r.rows[0];
   return row ? { loadId: row.load_id, windowTo: row.window_to, windowToIds: parseIds(row.window_to_ids) } : undefined;
 }
 
-export async function findByLoadId(
-  s: WarehouseSession,
-  busId: number,
-  loadId: string,
-): Promise<{ loadId: string; windowTo: string; windowToIds: string[] } | undefined> {
-  const r = await s.query<{ load_id: string; window_to: string; window_to_ids: string | null }>(
-    `SELECT "load_id", "window_to", "window_to_ids" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND "load_id" = $2`,
-    [busId, loadId],
-  );
-  const row = r.rows[0];
-  return row ? { loadId: row.load_id, windowTo: row.window_to, windowToIds: parseIds(row.window_to_ids) } : undefined;
-}
+/** The committed load that started from this watermark, if any. */
+export const findByStart = (s: WarehouseSession, busId: number, fromState: string) => findOne(s, busId, 'from_state', fromState);
+
+/** The committed load with this id, if any (after a connection lost during COMMIT). */
+export const findByLoadId = (s: WarehouseSession, busId: number, loadId: string) => findOne(s, busId, 'load_id', loadId);
 
 export async function insertEntry(s: WarehouseSession, e: LedgerEntry): Promise<void> {
   await s.query(
