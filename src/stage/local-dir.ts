@@ -35,6 +35,10 @@ export class LocalDirSink implements LineSink {
     );
   }
 
+  abort(): void {
+    for (const f of this.files.values()) f.stream.destroy();
+  }
+
   async finish(): Promise<Map<string, StagedTable>> {
     const out = new Map<string, StagedTable>();
     for (const [name, f] of this.files) {

@@ -23,6 +23,8 @@ export interface LineSink {
   /** Resolves when every stream can take more data (call between source pages). */
   drain(): Promise<void>;
   finish(): Promise<Map<string, StagedTable>>;
+  /** Stops every stream after a failure (multipart uploads are aborted, nothing is left open). */
+  abort(): void;
 }
 
 export interface StagedLoadOptions {
@@ -86,6 +88,11 @@ class PartStream {
     this.gzip.end();
     await this.done;
   }
+
+  abort(): void {
+    this.failed ??= new Error('load aborted');
+    this.gzip.destroy(this.failed as Error);
+  }
 }
 
 class TableStream {
@@ -126,6 +133,11 @@ class TableStream {
 
   drain(): Promise<void> {
     return this.current?.drain() ?? Promise.resolve();
+  }
+
+  abort(): void {
+    this.current?.abort();
+    this.current = undefined;
   }
 
   async finish(): Promise<StagedTable> {
@@ -176,5 +188,9 @@ export class StagedLoad implements LineSink {
   async finish(): Promise<Map<string, StagedTable>> {
     const done = await Promise.all([...this.tables.values()].map((t) => t.finish()));
     return new Map(done.map((t) => [t.name, t]));
+  }
+
+  abort(): void {
+    for (const t of this.tables.values()) t.abort();
   }
 }
