@@ -61,8 +61,9 @@ export function openConnections(config: RsetlConfig): Connections {
   };
 }
 
-export function settingsFrom(config: RsetlConfig, limit: number): LoadSettings {
-  if (!config.redshift.iamRole) throw new ConfigError('redshift.iamRole: required to COPY from S3');
+/** Load settings from the configuration; a dry run needs no IAM role (it never COPYs). */
+export function settingsFrom(config: RsetlConfig, limit: number, opts: { dryRun?: boolean } = {}): LoadSettings {
+  if (!config.redshift.iamRole && !opts.dryRun) throw new ConfigError('redshift.iamRole: required to COPY from S3');
   return {
     sourceTable: config.source.table,
     limit,
@@ -70,7 +71,7 @@ export function settingsFrom(config: RsetlConfig, limit: number): LoadSettings {
     lookbackIds: config.poll.lookbackIds,
     intervalSeconds: config.poll.intervalSeconds,
     s3Prefix: config.s3.prefix,
-    iamRole: config.redshift.iamRole,
+    iamRole: config.redshift.iamRole ?? '',
     ...(config.s3.region && config.redshift.region && config.s3.region !== config.redshift.region ? { s3Region: config.s3.region } : {}),
     partSizeBytes: config.s3.partSizeMb * 1024 * 1024,
     uploadConcurrency: config.s3.uploadConcurrency,

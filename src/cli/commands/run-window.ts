@@ -25,7 +25,7 @@ export function registerRunWindow(program: Command): void {
         const { client, buses } = await (await connections(['source'])).control();
         const bus = await buses.findBus(opts.bus);
         const dir = resolve(opts.out);
-        const r = await dryRunWindow({ source: client }, bus, { ...settingsFrom({ ...cfg, redshift: { ...cfg.redshift, iamRole: cfg.redshift.iamRole ?? 'dry-run' } }, bus.maxEvents) }, await new LocalDirSink(dir).open());
+        const r = await dryRunWindow({ source: client }, bus, settingsFrom(cfg, bus.maxEvents, { dryRun: true }), await new LocalDirSink(dir).open());
         if (out.json) return out.result({ bus: bus.id, dir, ...r });
         out.info(`bus ${bus.id} (${bus.schemaName}): ${r.events} events from ${bus.windowTime}; watermark would move to ${r.windowTo}`);
         out.table(Object.entries(r.eventsByType).map(([type, events]) => ({ type, events })));
