@@ -5,6 +5,16 @@
 //
 // Append tables stream straight through `onAppend` (never buffered); keyed tables are kept, one
 // entry per distinct key, so memory is bounded by the number of distinct keys of the load.
+//
+// What the warehouse does with the result, per table in TABLES order (seed-system.md §5), and
+// why that equals sequential application:
+// - `puts` go through the table's write rule; a key a load both deletes and puts appears in
+//   `deletes` too only for grades, whose deletes run BEFORE their upsert (a grade unset and put
+//   again must be inserted afresh, with its new assetid, as two loads would have done);
+// - `deletes` of sections and enrollments run after their merge and never share a key with it;
+// - `obfuscations` run right after the usr merge (the reference's order), and the merged rows of
+//   those ids are already obfuscated, so the order inside the load does not matter;
+// - `snapshotDays` are generated after the load commits.
 import { TABLES, tableByName, type TableDef, type TableName } from '../model/tables.js';
 import type { RowOp } from './handler.js';
 
@@ -15,6 +25,13 @@ export interface CombinedRows {
   puts: Map<TableName, object[]>;
   /** Keys (key columns only) to delete per deletable table, in TABLES order (only tables with deletes). */
   deletes: Map<TableName, object[]>;
+  /**
+   * usr ids whose latest usr op in the load is an obfuscation (a later put cancels it), in the
+   * order of that obfuscation. Any `puts` row of such an id already has its personal columns null.
+   */
+  obfuscations: Array<{ id: number }>;
+  /** Days (`YYYY-MM-DD`) whose instructor snapshot the load's events requested, first request first, once each. */
+  snapshotDays: string[];
 }
 
 export interface Combiner {
@@ -36,6 +53,8 @@ interface TableState {
 export function createCombiner(opts: { onAppend(table: TableName, row: object): void }): Combiner {
   const states = new Map<TableName, TableState>();
   const seen = new Map<TableName, Set<string>>(); // append tables with a dedupKey
+  const obfuscated = new Set<number>(); // usr ids whose latest usr op is an obfuscation
+  const snapshotDays = new Set<string>();
   let lastSeq = -Infinity;
 
   function stateOf(t: TableDef): TableState {
@@ -53,6 +72,17 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
       if (seq < lastSeq) throw new Error(`combine: event sequence went backwards (${seq} after ${lastSeq})`);
       lastSeq = seq;
       for (const op of ops) {
+        if (op.op === 'obfuscate') {
+          if ((op.table as string) !== 'usr') throw new Error(`combine: table ${op.table as string} cannot be obfuscated`);
+          obfuscated.delete(op.key.id); // re-inserted: the order is that of the latest obfuscation
+          obfuscated.add(op.key.id);
+          continue;
+        }
+        if (op.op === 'generate') {
+          if ((op.table as string) !== 'instructorsnapshotday') throw new Error(`combine: table ${op.table as string} is not generated`);
+          snapshotDays.add(op.key.date);
+          continue;
+        }
         const name: TableName = op.table;
         const t: TableDef = tableByName(name);
         if (op.op === 'delete') {
@@ -73,6 +103,7 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
           opts.onAppend(name, row);
           continue;
         }
+        if (name === 'usr') obfuscated.delete(row.id as number);
         stateOf(t).put(row, seq);
       }
     },
@@ -82,12 +113,13 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
       for (const t of TABLES) {
         const s = states.get(t.name);
         if (!s) continue;
-        const p = s.puts();
+        let p = s.puts();
         const d = s.deletes();
+        if (t.name === 'usr' && obfuscated.size > 0) p = p.map((row) => (obfuscated.has(row.id as number) ? obfuscatedUser(row) : row));
         if (p.length > 0) puts.set(t.name, p);
         if (d.length > 0) deletes.set(t.name, d);
       }
-      return { puts, deletes };
+      return { puts, deletes, obfuscations: [...obfuscated].map((id) => ({ id })), snapshotDays: [...snapshotDays] };
     },
   };
 }
@@ -100,11 +132,7 @@ function newState(t: TableDef): TableState {
     case 'merge':
       return keyed(t.name, rule.key, (_prev, row) => row);
     case 'gradeUpsert':
-      // The reference never updates `assetid` of an existing grade: keep the earliest put's since
-      // the last delete. Known gap: an unset followed by a put in ONE load is a plain put, so a row
-      // already in Redshift keeps its old assetid, where two loads would have deleted it and
-      // inserted the new one. Closing it needs the warehouse to apply a delete before the put.
-      return keyed(t.name, rule.key, (prev, row) => (prev?.kind === 'put' ? { ...row, assetid: prev.row.assetid } : row));
+      return gradeUpsert(t.name, rule.key);
     case 'firstInstructorReply':
       return keyed(t.name, rule.key, (prev, row) => (prev?.kind === 'put' ? firstInstructorReply(prev.row, row) : row));
     case 'qnaThread':
@@ -131,6 +159,34 @@ function keyed(table: string, key: readonly string[], merge: (prev: Entry | unde
     puts: () => [...entries.values()].flatMap((e) => (e.kind === 'put' ? [e.row] : [])),
     deletes: () => [...entries.values()].flatMap((e) => (e.kind === 'delete' ? [e.key] : [])),
   };
+}
+
+/**
+ * grade: the latest values, but the assetid of the earliest put since the last delete (the
+ * reference never updates `assetid` of an existing grade). A key deleted in the load is returned as
+ * a delete even when a later put follows: the warehouse applies grade deletes before the upsert, so
+ * a grade unset and put again is inserted with its new assetid, as sequential loads would do.
+ */
+function gradeUpsert(table: string, key: readonly string[]): TableState {
+  const entries = new Map<string, { deleted: Row | null; put: Row | null }>();
+  return {
+    put(row) {
+      const k = keyString(table, key, row);
+      const e = entries.get(k) ?? { deleted: null, put: null };
+      e.put = e.put ? { ...row, assetid: e.put.assetid } : row;
+      entries.set(k, e);
+    },
+    delete(keyRow) {
+      entries.set(keyString(table, key, keyRow), { deleted: pick(key, keyRow), put: null });
+    },
+    puts: () => [...entries.values()].flatMap((e) => (e.put ? [e.put] : [])),
+    deletes: () => [...entries.values()].flatMap((e) => (e.deleted ? [e.deleted] : [])),
+  };
+}
+
+/** A usr row with every personal column (all but `id`) null, as RsUserDao.obfuscate leaves it. */
+function obfuscatedUser(row: Row): Row {
+  return Object.fromEntries(Object.keys(tableByName('usr').columns).map((c) => [c, c === 'id' ? row[c] : null]));
 }
 
 const REPLY = ['instructorreplyuserid', 'instructorreplytime', 'instructorreplyhourlag'] as const;

@@ -12,7 +12,22 @@ export type DeleteOp = {
   [T in TableName]: { readonly table: T; readonly op: 'delete'; readonly key: Partial<Rows[T]> };
 }[TableName];
 
-export type RowOp = PutOp | DeleteOp;
+/** Null every personal column of a user (GDPR, UserObfuscateEvent1): every `usr` column but `id`. */
+export interface ObfuscateOp {
+  readonly table: 'usr';
+  readonly op: 'obfuscate';
+  readonly key: { readonly id: number };
+}
+
+/** Generate the instructor snapshot of a day (InstructorSnapshotDayCreateEvent1), after the load commits. */
+export interface GenerateOp {
+  readonly table: 'instructorsnapshotday';
+  readonly op: 'generate';
+  /** The day, `YYYY-MM-DD` (UTC). */
+  readonly key: { readonly date: string };
+}
+
+export type RowOp = PutOp | DeleteOp | ObfuscateOp | GenerateOp;
 
 export function put<T extends TableName>(table: T, row: Rows[T]): RowOp {
   return { table, op: 'put', row } as RowOp;
@@ -20,6 +35,14 @@ export function put<T extends TableName>(table: T, row: Rows[T]): RowOp {
 
 export function del<T extends TableName>(table: T, key: Partial<Rows[T]>): RowOp {
   return { table, op: 'delete', key } as RowOp;
+}
+
+export function obfuscate(id: number): RowOp {
+  return { table: 'usr', op: 'obfuscate', key: { id } };
+}
+
+export function generateSnapshotDay(date: string): RowOp {
+  return { table: 'instructorsnapshotday', op: 'generate', key: { date } };
 }
 
 /** Everything a transform may know besides the event: passed in, never read from the environment. */

@@ -5,26 +5,53 @@ import type { z } from 'zod';
 import { EventError, messageOf } from '../errors.js';
 import { envelopeSchema, type OutboxEvent } from './envelope.js';
 import type { EventHandler, RowOp, TransformContext } from './handler.js';
+import { handler as AttemptPutEvent1 } from './types/AttemptPutEvent1.js';
+import { handler as DiscussionPostPutEvent1 } from './types/DiscussionPostPutEvent1.js';
 import { handler as EnrollmentCreateEvent2 } from './types/EnrollmentCreateEvent2.js';
 import { handler as EnrollmentDeleteEvent1 } from './types/EnrollmentDeleteEvent1.js';
 import { handler as EnrollmentUpdateEvent2 } from './types/EnrollmentUpdateEvent2.js';
+import { handler as GradePutEvent1 } from './types/GradePutEvent1.js';
+import { handler as GradeUnsetEvent } from './types/GradeUnsetEvent.js';
+import { handler as InstructorSnapshotDayCreateEvent1 } from './types/InstructorSnapshotDayCreateEvent1.js';
 import { handler as PageNavEvent } from './types/PageNavEvent.js';
+import { handler as ProgressPutEvent2 } from './types/ProgressPutEvent2.js';
+import { handler as PublishContentEvent1 } from './types/PublishContentEvent1.js';
+import { handler as QnaThreadPutEvent1 } from './types/QnaThreadPutEvent1.js';
 import { handler as SectionCreateEvent2 } from './types/SectionCreateEvent2.js';
 import { handler as SectionDeleteEvent1 } from './types/SectionDeleteEvent1.js';
 import { handler as SectionEntryEvent1 } from './types/SectionEntryEvent1.js';
 import { handler as SectionUpdateEvent2 } from './types/SectionUpdateEvent2.js';
 import { handler as SessionEvent } from './types/SessionEvent.js';
+import { handler as SurveySubmissionEvent1 } from './types/SurveySubmissionEvent1.js';
+import { handler as SurveySubmissionEvent2 } from './types/SurveySubmissionEvent2.js';
+import { handler as TimeSpentEvent2 } from './types/TimeSpentEvent2.js';
+import { handler as TutorialViewEvent1 } from './types/TutorialViewEvent1.js';
+import { handler as UserObfuscateEvent1 } from './types/UserObfuscateEvent1.js';
 
+/** The 22 handled types, in the order of seed-system.md §3.1. */
 const HANDLERS: readonly EventHandler[] = [
   SectionEntryEvent1,
   SectionCreateEvent2,
   SectionUpdateEvent2,
   SectionDeleteEvent1,
+  PublishContentEvent1,
+  GradePutEvent1,
+  GradeUnsetEvent,
   SessionEvent,
+  SurveySubmissionEvent1,
+  SurveySubmissionEvent2,
+  TimeSpentEvent2,
+  DiscussionPostPutEvent1,
   EnrollmentCreateEvent2,
   EnrollmentUpdateEvent2,
   EnrollmentDeleteEvent1,
+  InstructorSnapshotDayCreateEvent1,
+  AttemptPutEvent1,
   PageNavEvent,
+  ProgressPutEvent2,
+  TutorialViewEvent1,
+  UserObfuscateEvent1,
+  QnaThreadPutEvent1,
 ];
 
 export const HANDLERS_BY_TYPE: ReadonlyMap<string, EventHandler> = new Map(HANDLERS.map((h) => [h.type, h]));

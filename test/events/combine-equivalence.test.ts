@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom, type Random } from '../../src/demo/random.js';
 import { createCombiner, type CombinedRows } from '../../src/events/combine.js';
-import { del, put, type RowOp } from '../../src/events/handler.js';
-import { keyOf, tableByName, type Rows, type TableName } from '../../src/model/tables.js';
+import { del, obfuscate, put, type RowOp } from '../../src/events/handler.js';
+import { TABLE_DEFS, keyOf, tableByName, type Rows, type TableName } from '../../src/model/tables.js';
 
 type Row = Record<string, unknown>;
 type Tables = Map<string, Map<string, Row>>;
@@ -13,19 +13,32 @@ type Tables = Map<string, Map<string, Row>>;
 const keyString = (cols: readonly string[], row: Row) => JSON.stringify(cols.map((c) => row[c]));
 const REPLY = ['instructorreplyuserid', 'instructorreplytime', 'instructorreplyhourlag'];
 
+/**
+ * One load as the warehouse applies it: table by table in TABLES order; grade deletes before the
+ * grade upsert, other deletes after their table's puts; usr obfuscations right after the usr merge.
+ */
 function applyLoad(target: Tables, combined: CombinedRows): void {
-  for (const [name, rows] of combined.puts) {
-    const t = tableByName(name);
-    const key = keyOf(t) as readonly string[];
+  const tableOf = (name: string) => {
     const table = target.get(name) ?? new Map<string, Row>();
     target.set(name, table);
+    return table;
+  };
+  const applyDeletes = (name: TableName) => {
+    const key = keyOf(tableByName(name)) as readonly string[];
+    for (const k of combined.deletes.get(name) ?? []) tableOf(name).delete(keyString(key, k as Row));
+  };
+  for (const t of TABLE_DEFS) {
+    const name = t.name as TableName;
     const rule = t.rule;
+    if (rule.kind === 'gradeUpsert') applyDeletes(name);
+    const rows = (combined.puts.get(name) ?? []) as Row[];
+    const key = keyOf(t) as readonly string[];
+    const table = tableOf(name);
     if (rule.kind === 'setReplace') {
-      const groups = new Set(rows.map((r) => keyString(rule.group, r as Row)));
+      const groups = new Set(rows.map((r) => keyString(rule.group, r)));
       for (const [k, r] of table) if (groups.has(keyString(rule.group, r))) table.delete(k);
     }
-    for (const raw of rows) {
-      const row = raw as Row;
+    for (const row of rows) {
       const k = keyString(key, row);
       const old = table.get(k);
       if (!old) {
@@ -54,10 +67,14 @@ function applyLoad(target: Tables, combined: CombinedRows): void {
           table.set(k, row);
       }
     }
-  }
-  for (const [name, keys] of combined.deletes) {
-    const key = keyOf(tableByName(name)) as readonly string[];
-    for (const k of keys) target.get(name)?.delete(keyString(key, k as Row));
+    if (name === 'usr') {
+      for (const { id } of combined.obfuscations) {
+        const k = keyString(['id'], { id });
+        const old = table.get(k);
+        if (old) table.set(k, Object.fromEntries(Object.keys(old).map((c) => [c, c === 'id' ? old[c] : null])));
+      }
+    }
+    if (rule.kind !== 'gradeUpsert') applyDeletes(name);
   }
 }
 
@@ -79,7 +96,7 @@ function snapshot(target: Tables): Record<string, Row[]> {
 function randomEvent(r: Random): RowOp[] {
   const id = r.int(1, 3);
   const ts = `2025-01-0${r.int(1, 9)} 00:00:00.000`;
-  switch (r.int(0, 5)) {
+  switch (r.int(0, 6)) {
     case 0:
       return r.chance(0.3)
         ? [del('section', { id })]
@@ -91,10 +108,15 @@ function randomEvent(r: Random): RowOp[] {
         put('sectioncontent', { sectionid: id, edgepath: `e${r.int(1, 4)}`, assetid: r.int(1, 99), parentedgepath: null, parentassetid: null, courseassetid: null, moduleedgepath: null, moduleassetid: null, lessonedgepath: null, lessonassetid: null, forcreditpointspossible: null, forcredititemcount: null, learningpathindex: null } as Rows['sectioncontent']),
       );
     case 3: {
-      // A grade's asset is fixed by its edge path; the reference never changes it (see combine.ts).
+      // The asset of a put varies, so the rule that keeps an existing grade's assetid (and inserts
+      // a grade unset and put again with its new one) is exercised.
       const key = { userid: id, sectionid: 1, edgepath: `e${id}` };
-      return r.chance(0.3) ? [del('grade', key)] : [put('grade', { ...key, assetid: 100 + id, time: ts, forcredit: true, pointsawarded: r.int(0, 10), pointspossible: 10, percentage: 0 } as Rows['grade'])];
+      return r.chance(0.3) ? [del('grade', key)] : [put('grade', { ...key, assetid: r.int(100, 103), time: ts, forcredit: true, pointsawarded: r.int(0, 10), pointspossible: 10, percentage: 0 } as Rows['grade'])];
     }
+    case 6:
+      return r.chance(0.35)
+        ? [obfuscate(id)]
+        : [put('usr', { id, externalid: `x${r.int(1, 9)}`, email: r.pick(['a@x.edu', null]), username: null, emaildomain: null, givenname: r.pick(['Ada', 'Alan']), familyname: null, fullname: null, subtenantid: null, subtenantname: null, integration: null, uniqueid: null } as Rows['usr'])];
     case 4: {
       const reply = r.chance(0.4);
       return [put('discussionpost', { postid: id, userid: r.int(1, 9), sectionid: 1, edgepath: 'e', assetid: 1, role: 'student', depth: 0, createtime: ts, instructorreplyuserid: reply ? r.int(1, 9) : null, instructorreplytime: reply ? ts : null, instructorreplyhourlag: reply && r.chance(0.8) ? r.int(0, 9) : null } as Rows['discussionpost'])];
@@ -134,7 +156,7 @@ describe('combine: one window or many', () => {
   });
 
   it('names the tables it was exercised on', () => {
-    const names: TableName[] = ['section', 'session', 'sectioncontent', 'grade', 'discussionpost', 'qnathread'];
-    expect(names.map((n) => tableByName(n).rule.kind)).toEqual(['merge', 'insertNew', 'setReplace', 'gradeUpsert', 'firstInstructorReply', 'qnaThread']);
+    const names: TableName[] = ['section', 'session', 'sectioncontent', 'grade', 'discussionpost', 'qnathread', 'usr'];
+    expect(names.map((n) => tableByName(n).rule.kind)).toEqual(['merge', 'insertNew', 'setReplace', 'gradeUpsert', 'firstInstructorReply', 'qnaThread', 'merge']);
   });
 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createCombiner } from '../../src/events/combine.js';
-import { del, put, type RowOp } from '../../src/events/handler.js';
+import { del, generateSnapshotDay, obfuscate, put, type RowOp } from '../../src/events/handler.js';
 import type { Rows, TableName } from '../../src/model/tables.js';
 
 function combine(events: RowOp[][]) {
   const appended: [TableName, object][] = [];
   const c = createCombiner({ onAppend: (t, r) => appended.push([t, r]) });
   events.forEach((ops, seq) => c.add(ops, seq));
-  const { puts, deletes } = c.result();
-  return { appended, puts, deletes };
+  const { puts, deletes, obfuscations, snapshotDays } = c.result();
+  return { appended, puts, deletes, obfuscations, snapshotDays };
 }
 
 const section = (id: number, name: string): Rows['section'] => ({
@@ -161,10 +161,22 @@ describe('combine: gradeUpsert', () => {
     expect(puts.get('grade')).toEqual([{ ...grade(200, 8), assetid: 100 }]);
   });
 
-  it('takes the assetid of the first put after a delete', () => {
+  it('takes the assetid of the first put after a delete, and keeps the delete (applied before the upsert)', () => {
     const { puts, deletes } = combine([[put('grade', grade(100, 5))], [del('grade', { userid: 1, sectionid: 2, edgepath: 'e1' })], [put('grade', grade(200, 8))]]);
     expect(puts.get('grade')).toEqual([grade(200, 8)]);
-    expect(deletes.has('grade')).toBe(false);
+    expect(deletes.get('grade')).toEqual([{ userid: 1, sectionid: 2, edgepath: 'e1' }]);
+  });
+
+  it('returns an unset followed by a put as the delete and the put, so the row is inserted with its new assetid', () => {
+    const { puts, deletes } = combine([[del('grade', { userid: 1, sectionid: 2, edgepath: 'e1' })], [put('grade', grade(300, 2))], [put('grade', grade(400, 9))]]);
+    expect(deletes.get('grade')).toEqual([{ userid: 1, sectionid: 2, edgepath: 'e1' }]);
+    expect(puts.get('grade')).toEqual([{ ...grade(400, 9), assetid: 300 }]);
+  });
+
+  it('leaves only the delete when the last op of the key is an unset', () => {
+    const { puts, deletes } = combine([[del('grade', { userid: 1, sectionid: 2, edgepath: 'e1' })], [put('grade', grade(300, 2))], [del('grade', { userid: 1, sectionid: 2, edgepath: 'e1' })]]);
+    expect(puts.has('grade')).toBe(false);
+    expect(deletes.get('grade')).toEqual([{ userid: 1, sectionid: 2, edgepath: 'e1' }]);
   });
 
   it('turns a put followed by an unset into a delete of the key', () => {
@@ -194,6 +206,69 @@ describe('combine: qnaThread', () => {
   });
 });
 
+describe('combine: usr obfuscation', () => {
+  const user = (id: number, email: string): Rows['usr'] => ({
+    id,
+    externalid: `S${id}`,
+    email,
+    username: `u${id}`,
+    emaildomain: email.split('@')[1] ?? null,
+    givenname: 'Ada',
+    familyname: 'Lovelace',
+    fullname: 'Ada Lovelace',
+    subtenantid: 'north',
+    subtenantname: 'North Campus',
+    integration: 'banner',
+    uniqueid: `B${id}`,
+  });
+  const blank = (id: number): Rows['usr'] => ({
+    id,
+    externalid: null,
+    email: null,
+    username: null,
+    emaildomain: null,
+    givenname: null,
+    familyname: null,
+    fullname: null,
+    subtenantid: null,
+    subtenantname: null,
+    integration: null,
+    uniqueid: null,
+  });
+
+  it('loads a user put and then obfuscated in the load with every personal column null, and obfuscates the id', () => {
+    const { puts, obfuscations } = combine([[put('usr', user(1, 'a@x.edu'))], [put('usr', user(2, 'b@x.edu'))], [obfuscate(1)]]);
+    expect(puts.get('usr')).toEqual([blank(1), user(2, 'b@x.edu')]);
+    expect(obfuscations).toEqual([{ id: 1 }]);
+  });
+
+  it('lets a later put cancel an obfuscation', () => {
+    const { puts, obfuscations } = combine([[put('usr', user(1, 'a@x.edu'))], [obfuscate(1)], [put('usr', user(1, 'new@x.edu'))]]);
+    expect(puts.get('usr')).toEqual([user(1, 'new@x.edu')]);
+    expect(obfuscations).toEqual([]);
+  });
+
+  it('obfuscates an id without a put in the load (a user loaded earlier)', () => {
+    const { puts, obfuscations } = combine([[obfuscate(7)], [obfuscate(3)], [obfuscate(7)]]);
+    expect(puts.has('usr')).toBe(false);
+    expect(obfuscations).toEqual([{ id: 3 }, { id: 7 }]);
+  });
+
+  it('follows the latest op through put, obfuscate, put, obfuscate', () => {
+    const { puts, obfuscations } = combine([[put('usr', user(1, 'a@x.edu'))], [obfuscate(1)], [put('usr', user(1, 'b@x.edu'))], [obfuscate(1)]]);
+    expect(puts.get('usr')).toEqual([blank(1)]);
+    expect(obfuscations).toEqual([{ id: 1 }]);
+  });
+});
+
+describe('combine: instructor snapshot days', () => {
+  it('lists the requested days once each, in first-request order', () => {
+    const { snapshotDays, puts } = combine([[generateSnapshotDay('2025-03-02')], [generateSnapshotDay('2025-03-01')], [generateSnapshotDay('2025-03-02')]]);
+    expect(snapshotDays).toEqual(['2025-03-02', '2025-03-01']);
+    expect(puts.size).toBe(0);
+  });
+});
+
 describe('combine: append tables', () => {
   const entry = (userid: number): Rows['sectionentry'] => ({ userid, sectionid: 2, time: '2025-01-01 00:00:00.000', sessionid: 3, role: 'student', originsectionid: null });
 
@@ -204,7 +279,7 @@ describe('combine: append tables', () => {
     expect(appended).toEqual([['sectionentry', entry(1)]]);
     c.add([put('sectionentry', entry(1)), put('sectionentry', entry(2))], 1);
     expect(appended).toHaveLength(3);
-    expect(c.result()).toEqual({ puts: new Map(), deletes: new Map() });
+    expect(c.result()).toEqual({ puts: new Map(), deletes: new Map(), obfuscations: [], snapshotDays: [] });
   });
 
   it('drops a row whose dedupKey was already seen in the load', () => {
@@ -233,7 +308,7 @@ describe('combine: windows', () => {
       w.forEach((ops, i) => c.add(ops, seq + i));
       return seq + w.length;
     }, 0);
-    expect(c.result()).toEqual({ puts: all.puts, deletes: all.deletes });
+    expect(c.result()).toEqual({ puts: all.puts, deletes: all.deletes, obfuscations: all.obfuscations, snapshotDays: all.snapshotDays });
   });
 
   it('lists tables in load order', () => {

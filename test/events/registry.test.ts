@@ -24,17 +24,30 @@ const nav = {
 };
 
 describe('transformEvent', () => {
-  it('registers the nine handled types and the twenty ignored ones, disjoint', () => {
+  it('registers the twenty-two handled types and the twenty ignored ones, disjoint', () => {
     expect([...HANDLERS_BY_TYPE.keys()].sort()).toEqual([
+      'AttemptPutEvent1',
+      'DiscussionPostPutEvent1',
       'EnrollmentCreateEvent2',
       'EnrollmentDeleteEvent1',
       'EnrollmentUpdateEvent2',
+      'GradePutEvent1',
+      'GradeUnsetEvent',
+      'InstructorSnapshotDayCreateEvent1',
       'PageNavEvent',
+      'ProgressPutEvent2',
+      'PublishContentEvent1',
+      'QnaThreadPutEvent1',
       'SectionCreateEvent2',
       'SectionDeleteEvent1',
       'SectionEntryEvent1',
       'SectionUpdateEvent2',
       'SessionEvent',
+      'SurveySubmissionEvent1',
+      'SurveySubmissionEvent2',
+      'TimeSpentEvent2',
+      'TutorialViewEvent1',
+      'UserObfuscateEvent1',
     ]);
     expect(IGNORED_EVENT_TYPES.size).toBe(20);
     for (const t of HANDLERS_BY_TYPE.keys()) expect(IGNORED_EVENT_TYPES.has(t)).toBe(false);

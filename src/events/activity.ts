@@ -1,0 +1,36 @@
+// Activity keys (seed-system.md §3.1, "Activity key?"): a learner did something with a content node
+// of a section. The reference collected the (sectionId, userId, edgePath) triples of a batch in a
+// set and wrote one `activity` row per triple with a random UUID and the ETL start time. rsetl
+// derives the row's `id` from the triple and the load time instead (spec §5: a replayed load
+// cannot add duplicates), and the combine step keeps the first row of an id within a load
+// (activity's dedupKey), which is the reference's set.
+import { createHash } from 'node:crypto';
+import { put, type RowOp, type TransformContext } from './handler.js';
+
+/**
+ * A 36-character UUID-formatted id: the first 128 bits of the SHA-256 of the key. The same
+ * section, user, edge path and load time always give the same id; anything else a different one.
+ */
+export function activityId(sectionid: number, userid: number, edgepath: string, etltime: string): string {
+  const h = createHash('sha256').update(JSON.stringify([sectionid, userid, edgepath, etltime])).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The `activity` row of a key, stamped with the load's time. */
+export function activityKey(ctx: TransformContext, sectionid: number, userid: number, edgepath: string): RowOp {
+  const etltime = ctx.loadTime;
+  return put('activity', { id: activityId(sectionid, userid, edgepath, etltime), etltime, sectionid, userid, edgepath });
+}
+
+/**
+ * The activity rows of an event: none for a maintenance re-emission (`maintenance: true`, sent to
+ * backfill Redshift), else one per key.
+ */
+export function activityKeys(
+  ctx: TransformContext,
+  maintenance: boolean | null | undefined,
+  keys: readonly { sectionid: number; userid: number; edgepath: string }[],
+): RowOp[] {
+  if (maintenance === true) return [];
+  return keys.map((k) => activityKey(ctx, k.sectionid, k.userid, k.edgepath));
+}

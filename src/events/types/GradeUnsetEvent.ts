@@ -1,0 +1,23 @@
+// GradeUnsetEvent → delete the grade of (learner, section, edge path), and an activity key unless
+// the event is a maintenance re-emission. seed-system.md §3.2; session key `session` (not loaded).
+// `subject` (who unset it) is not loaded.
+import { z } from 'zod';
+import { activityKeys } from '../activity.js';
+import { commonFields } from '../envelope.js';
+import { defineHandler, del } from '../handler.js';
+import { contentIdSchema, courseIdSchema, entitySchema } from '../shapes.js';
+
+export const handler = defineHandler({
+  type: 'GradeUnsetEvent',
+  schema: z.object({
+    ...commonFields,
+    course: courseIdSchema,
+    contentId: contentIdSchema,
+    learner: entitySchema,
+    maintenance: z.boolean().nullish(),
+  }),
+  transform: (e, ctx) => {
+    const key = { userid: e.learner.id, sectionid: e.course.section.id, edgepath: e.contentId.contentId };
+    return [del('grade', key), ...activityKeys(ctx, e.maintenance, [key])];
+  },
+});
