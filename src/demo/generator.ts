@@ -1,14 +1,26 @@
-// A realistic, deterministic LMS event stream for the demo and for tests: sections with a course
-// tree, hundreds of users enrolling, sessions with section entries and page views. Same options,
-// same events, in non-decreasing time order between `start` and `end`.
+// A realistic, deterministic LMS event stream for the demo and for tests: content published,
+// sections with a course tree, hundreds of users enrolling, sessions with section entries and page
+// views, and what learners and instructors do in them (attempts, grades, progress, time spent,
+// discussions, questions, surveys, tutorials), one learner forgotten, and the daily instructor
+// snapshot requests: all 22 handled event types. Same options, same events, in non-decreasing
+// time order between `start` and `end`, generated lazily.
 //
-// The story is a list of steps (steps/*.ts) over one plan (world.ts). The 13 handled types not
-// generated yet (grades, attempts, progress, time spent, surveys, discussions, Q&A, publish,
-// tutorial views, obfuscation, snapshot days) each become one more step in STEPS.
+// The story is a list of steps (steps/*.ts) over one plan (world.ts, learning.ts).
 import { createRandom } from './random.js';
+import { attemptsStep } from './steps/attempts.js';
+import { discussionsStep } from './steps/discussions.js';
 import { enrollmentsStep } from './steps/enrollments.js';
+import { gradesStep } from './steps/grades.js';
+import { obfuscationStep } from './steps/obfuscation.js';
+import { progressStep } from './steps/progress.js';
+import { publishStep } from './steps/publish.js';
+import { qnaStep } from './steps/qna.js';
 import { sectionsStep } from './steps/sections.js';
 import { sessionsStep } from './steps/sessions.js';
+import { snapshotsStep } from './steps/snapshots.js';
+import { surveysStep } from './steps/surveys.js';
+import { timeSpentStep } from './steps/time-spent.js';
+import { tutorialsStep } from './steps/tutorials.js';
 import { mergeByTime, type DemoStep } from './timeline.js';
 import { planWorld, type DemoOptions } from './world.js';
 
@@ -22,7 +34,23 @@ export interface DemoEvent {
   datajson: object;
 }
 
-export const STEPS: readonly DemoStep[] = [sectionsStep, enrollmentsStep, sessionsStep];
+/** In this order, so that of two activities starting at the same instant the publish comes first. */
+export const STEPS: readonly DemoStep[] = [
+  publishStep,
+  sectionsStep,
+  enrollmentsStep,
+  sessionsStep,
+  tutorialsStep,
+  attemptsStep,
+  gradesStep,
+  progressStep,
+  timeSpentStep,
+  discussionsStep,
+  qnaStep,
+  surveysStep,
+  obfuscationStep,
+  snapshotsStep,
+];
 
 export function* generateDemoEvents(opts: DemoOptions): Generator<DemoEvent> {
   const rng = createRandom(opts.seed ?? 1);

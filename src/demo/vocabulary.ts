@@ -58,3 +58,24 @@ export const USER_AGENTS = [
 export const ACCEPT_LANGUAGES = ['en-US,en;q=0.9', 'en-GB,en;q=0.8', 'es-ES,es;q=0.9,en;q=0.7', 'de-DE,de;q=0.9,en;q=0.6', 'zh-CN,zh;q=0.9,en;q=0.5', 'fr-FR,fr;q=0.9'] as const;
 
 export const REFERRERS = ['https://portal.example.edu/', 'https://www.google.com/', 'https://mail.example.edu/', null] as const;
+
+/** Answers to the survey's choice questions. */
+export const SURVEY_CHOICES = ['Strongly agree', 'Agree', 'Agree', 'Neutral', 'Disagree', 'Strongly disagree'] as const;
+
+/** Answers to the survey's essay question (a few multi-byte). */
+export const SURVEY_ESSAYS = [
+  'More practice problems before each quiz, please.',
+  'The videos were great; the readings were too long.',
+  'Clearer deadlines for the assignments.',
+  'Nothing, it was a good course.',
+  'Más ejercicios de conversación, por favor.',
+  'Die Diskussionen waren sehr hilfreich — danke!',
+  '希望有更多的例子。',
+] as const;
+
+/** Tutorials the platform plays to new users, with their number of steps. */
+export const TUTORIALS = [
+  { name: 'course-navigation', steps: 5, role: 'student' },
+  { name: 'learner-dashboard', steps: 4, role: 'student' },
+  { name: 'instructor-gradebook', steps: 6, role: 'instructor' },
+] as const;

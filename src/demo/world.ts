@@ -2,6 +2,8 @@
 // enrollments (with the few that are updated or deleted) and sessions, each with its times. Steps
 // (steps/*.ts) turn this plan into events; a new kind of event is a new step reading the plan.
 import { buildOffering, type DemoOffering } from './course-content.js';
+import { planLearning } from './learning.js';
+import type { DemoWork, Learning } from './learning-plan.js';
 import type { Random } from './random.js';
 import { ACCEPT_LANGUAGES, COURSES, EMAIL_DOMAINS, FAMILY_NAMES, GIVEN_NAMES, REFERRERS, SUBTENANTS, USER_AGENTS } from './vocabulary.js';
 
@@ -67,6 +69,8 @@ export interface DemoSession {
   withoutId: boolean;
   /** Navigate once to a search URL longer than the 1024-byte URL columns. */
   longUrl: boolean;
+  /** The learning-path activities the learner works on in this session (learning.ts), in time order. */
+  work: DemoWork[];
 }
 
 export interface World {
@@ -80,6 +84,13 @@ export interface World {
   users: DemoUser[];
   enrollments: DemoEnrollment[];
   sessions: DemoSession[];
+  /**
+   * The learner who leaves and asks to be forgotten: one enrollment, dropped mid-course, and a
+   * UserObfuscateEvent1 after their last event (`obfuscation`).
+   */
+  forgotten: DemoEnrollment | null;
+  obfuscation: { user: DemoUser; at: number } | null;
+  learning: Learning;
 }
 
 const HOUR = 3_600_000;
@@ -154,11 +165,22 @@ export function planWorld(opts: DemoOptions, rng: Random): World {
     for (const s of rng.sample(teaching, count)) enroll(user, s, 'student', at(rng.between(0.03, 0.3)));
   });
 
+  // The last learner with a single enrollment drops the course mid-way and is later forgotten.
+  const single = enrollments.filter((e) => e.role === 'student' && enrollments.filter((o) => o.user === e.user).length === 1);
+  const forgotten = single.at(-1) ?? null;
+  let obfuscation: World['obfuscation'] = null;
+  if (forgotten) {
+    forgotten.updatedAt = null;
+    forgotten.deletedAt = Math.min(end, forgotten.createdAt + Math.floor(0.3 * span));
+    obfuscation = { user: forgotten.user, at: Math.min(end, forgotten.deletedAt + Math.floor(0.08 * span)) };
+  }
+
   const sessions = planSessions(enrollments, end, rng);
   const firstStudent = sessions.find((s) => s.enrollment.role === 'student' && !s.withoutId);
   if (firstStudent) firstStudent.longUrl = true;
 
-  return { start, end, rootId: opts.rootId ?? '1', host: 'lms.example.edu', adminSessionId: 4_000_000, sections, users, enrollments, sessions };
+  const planned = { start, end, rootId: opts.rootId ?? '1', host: 'lms.example.edu', adminSessionId: 4_000_000, sections, users, enrollments, sessions, forgotten, obfuscation };
+  return { ...planned, learning: planLearning(planned, rng.fork()) };
 }
 
 function slug(s: string): string {
@@ -199,7 +221,7 @@ function planSessions(enrollments: DemoEnrollment[], end: number, rng: Random): 
     const from = e.createdAt + 10 * 60_000;
     const until = Math.min(e.deletedAt ?? end, end) - 5 * 60_000;
     if (until <= from) continue;
-    const count = e.role === 'instructor' ? rng.int(4, 8) : rng.int(2, 4);
+    const count = e.role === 'instructor' ? rng.int(10, 16) : rng.int(2, 4);
     const other = (sectionsOf.get(e.user.id) ?? []).find((id) => id !== e.section.id) ?? null;
     for (let i = 0; i < count; i++) {
       const start = Math.floor(rng.between(from, until));
@@ -215,6 +237,7 @@ function planSessions(enrollments: DemoEnrollment[], end: number, rng: Random): 
         referrer: rng.pick(REFERRERS),
         withoutId: rng.chance(0.02),
         longUrl: false,
+        work: [],
       });
     }
   }

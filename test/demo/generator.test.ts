@@ -3,7 +3,7 @@ import { generateDemoEvents, type DemoEvent } from '../../src/demo/generator.js'
 import { createCombiner } from '../../src/events/combine.js';
 import { HANDLERS_BY_TYPE } from '../../src/events/registry.js';
 import { transformEvent } from '../../src/events/registry.js';
-import type { TableName } from '../../src/model/tables.js';
+import { TABLES, type TableName } from '../../src/model/tables.js';
 
 const start = new Date('2025-01-06T00:00:00.000Z');
 const end = new Date('2025-03-31T00:00:00.000Z');
@@ -13,9 +13,9 @@ const ofType = (type: string) => events.filter((e) => json(e).eventType === type
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 describe('generateDemoEvents', () => {
-  it('yields between 5,000 and 10,000 events by default', () => {
-    expect(events.length).toBeGreaterThanOrEqual(5_000);
-    expect(events.length).toBeLessThanOrEqual(10_000);
+  it('yields between 10,000 and 20,000 events by default', () => {
+    expect(events.length).toBeGreaterThanOrEqual(10_000);
+    expect(events.length).toBeLessThanOrEqual(20_000);
   });
 
   it('is deterministic for a seed and differs for another seed', () => {
@@ -37,9 +37,13 @@ describe('generateDemoEvents', () => {
     expect(last).toBeLessThanOrEqual(end.getTime());
   });
 
-  it('uses only handled event types, all nine of them, each accepted by transformEvent', () => {
-    const types = new Set(events.map((e) => json(e).eventType));
-    expect([...types].sort()).toEqual([...HANDLERS_BY_TYPE.keys()].sort());
+  it('uses all twenty-two handled types and only those, each accepted by transformEvent, and fills every table', () => {
+    const counts = new Map<string, number>();
+    for (const e of events) counts.set(json(e).eventType, (counts.get(json(e).eventType) ?? 0) + 1);
+    expect([...counts.keys()].sort()).toEqual([...HANDLERS_BY_TYPE.keys()].sort());
+    expect(counts.size).toBe(22);
+    for (const [type, n] of counts) expect(n, type).toBeGreaterThan(0);
+
     const appended = new Map<TableName, number>();
     const combiner = createCombiner({ onAppend: (t) => appended.set(t, (appended.get(t) ?? 0) + 1) });
     events.forEach((e, i) => {
@@ -48,15 +52,23 @@ describe('generateDemoEvents', () => {
       expect(r.status).toBe('handled');
       combiner.add(r.ops, i);
     });
-    const { puts, deletes } = combiner.result();
+    const { puts, deletes, obfuscations, snapshotDays } = combiner.result();
     expect(puts.get('section')).toHaveLength(5); // six created, the sandbox deleted
     expect(deletes.get('section')).toHaveLength(1);
     expect(puts.get('usr')).toHaveLength(300);
     expect(puts.get('sectioncontent')!.length).toBeGreaterThan(100);
     expect(deletes.get('enrollment')!.length).toBeGreaterThan(0);
+    expect(deletes.get('grade')!.length).toBeGreaterThan(0);
+    expect(obfuscations).toEqual([{ id: ofType('UserObfuscateEvent1')[0]!.userId }]);
+    expect(snapshotDays).toHaveLength(ofType('InstructorSnapshotDayCreateEvent1').length);
     expect(appended.get('pagenavevent')).toBe(ofType('PageNavEvent').length);
     expect(appended.get('sessionevent')).toBe(ofType('SessionEvent').length);
     expect(appended.get('sectionentry')).toBe(ofType('SectionEntryEvent1').length);
+    expect(appended.get('tutorialview')).toBe(ofType('TutorialViewEvent1').length);
+    for (const t of TABLES) {
+      if (t.rule.kind === 'generated') continue;
+      expect((puts.get(t.name)?.length ?? 0) + (appended.get(t.name) ?? 0), t.name).toBeGreaterThan(0);
+    }
   });
 
   it('creates sections with a course/module/lesson tree, updates some and deletes one', () => {
@@ -106,6 +118,13 @@ describe('generateDemoEvents', () => {
     expect(starts.filter((e) => e.sessionId !== undefined).length).toBeGreaterThan(500);
     expect(sessions.some((e) => e.actionType === 'end' && e.lastActive)).toBe(true);
     expect(starts[0]).toMatchObject({ userAgent: expect.any(String), acceptLanguage: expect.any(String), ipAddress: expect.any(String), requestUrl: expect.any(String) });
+  });
+
+  it('works for a six-hour range, as the demo uses, with every handled type', () => {
+    const six = [...generateDemoEvents({ start: new Date('2025-01-01T10:17:00Z'), end: new Date('2025-01-01T16:17:00Z') })];
+    expect(new Set(six.map((e) => json(e).eventType)).size).toBe(22);
+    const snapshots = six.map(json).filter((e) => e.eventType === 'InstructorSnapshotDayCreateEvent1');
+    expect(snapshots).toEqual([expect.objectContaining({ time: '2025-01-01T16:17:00.000Z', snapshotDay: '2024-12-31T16:17:00.000Z' })]);
   });
 
   it('works for a short range and small sizes', () => {

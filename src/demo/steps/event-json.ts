@@ -9,3 +9,6 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 export function eventJson(rng: Random, world: World, eventType: string, time: number, fields: Record<string, unknown>): DemoDraft {
   return { time, datajson: { eventType, id: rng.uuid(), time: iso(time), source: world.host, ...fields } };
 }
+
+/** An `ExternallyIdentifiableEntity` (`{id, externalId}`) of a user or a section. */
+export const entity = (x: { id: number; externalId: string }): { id: number; externalId: string } => ({ id: x.id, externalId: x.externalId });

@@ -1,7 +1,8 @@
 // Sessions: a user logs in (SessionEvent start), enters a section (SectionEntryEvent1), navigates
 // pages of that section's content or the dashboard (PageNavEvent), sometimes goes idle and comes
-// back (became_idle / became_active), and logs out (SessionEvent end). Steps for progress, time
-// spent, attempts and the like can plan their own activities inside `world.sessions`.
+// back (became_idle / became_active), and logs out (SessionEvent end). A learner's session with
+// planned work (learning.ts) navigates to each activity when the work on it starts, and to a page
+// or two besides; the other steps write what happens on those pages.
 import type { DemoPage } from '../course-content.js';
 import type { Random } from '../random.js';
 import type { Activity, DemoDraft, DemoStep } from '../timeline.js';
@@ -45,6 +46,25 @@ function sessionEvents(world: World, s: DemoSession, r: Random): DemoDraft[] {
     }),
   );
 
+  if (s.work.length > 0) {
+    const entered = t;
+    const times: number[] = [];
+    if (s.longUrl) events.push(pageNav(world, s, r, (t = entered + 2_000), 0));
+    for (const w of s.work) {
+      events.push(navTo(world, s, r, w.from, w.item.page));
+      times.push(w.from);
+    }
+    const extra = r.int(0, 2);
+    for (let i = 0; i < extra; i++) {
+      const at = Math.floor(r.between(entered + 1_000, Math.max(entered + 1_000, s.end - 5_000)));
+      events.push(pageNav(world, s, r, at, i + 1));
+      times.push(at);
+    }
+    const lastActive = Math.max(t, ...times);
+    events.push(eventJson(r, world, 'SessionEvent', Math.max(lastActive, s.end), { actionType: 'end', sessionId: s.id, ...request('/control/logout'), lastActive: iso(lastActive) }));
+    return events;
+  }
+
   const navs = r.int(2, 6);
   const step = Math.max(1_000, Math.floor((s.end - t) / (navs + 2)));
   const idleAfter = r.chance(0.1) ? r.int(0, navs - 1) : -1;
@@ -78,6 +98,13 @@ function pageNav(world: World, s: DemoSession, r: Random, t: number, index: numb
   const pages = section.offering.pages;
   const discussions = pages.filter((p) => p.typeId === 'discussion.1');
   const page: DemoPage = role === 'instructor' && discussions.length > 0 && r.chance(0.5) ? r.pick(discussions) : r.pick(pages);
+  return navTo(world, s, r, t, page);
+}
+
+/** A PageNavEvent to a page of the session's section. */
+function navTo(world: World, s: DemoSession, r: Random, t: number, page: DemoPage): DemoDraft {
+  const { user, section } = s.enrollment;
+  const base = { actionType: 'navigate', sessionId: s.id, clientTime: iso(t - r.int(40, 900)), user: { id: user.id, externalId: user.externalId } };
   const o = section.offering;
   return eventJson(r, world, 'PageNavEvent', t, {
     ...base,
