@@ -1,10 +1,12 @@
 // The stand-in's own "system tables" in each database it serves: the `rsetl_standin` schema with
 // one row per COPY (copy_log) and one per load error (load_error), and Redshift-shaped views over
-// them. Column names and types follow AWS's documentation of STL_LOAD_ERRORS,
-// SYS_LOAD_ERROR_DETAIL, STL_LOAD_COMMITS and SYS_LOAD_HISTORY, including the blank-padded
-// character(n) columns that make readers trim() on a real cluster too.
+// them, plus the Redshift functions PostgreSQL lacks (redshift-functions-sql.ts). Column names
+// and types follow AWS's documentation of STL_LOAD_ERRORS, SYS_LOAD_ERROR_DETAIL, STL_LOAD_COMMITS
+// and SYS_LOAD_HISTORY, including the blank-padded character(n) columns that make readers trim()
+// on a real cluster too.
 // The tables are written through a separate autocommit connection: like Redshift's system
 // tables, a record survives the rollback of the transaction whose COPY failed.
+import { REDSHIFT_FUNCTIONS_SQL } from './redshift-functions-sql.js';
 import { STANDIN_SCHEMA as S } from './system-objects-rewrite.js';
 
 /** The current-session filter of pg_last_copy_id()/pg_last_copy_count(): pids are reused. */
@@ -67,6 +69,7 @@ CREATE OR REPLACE FUNCTION ${S}.pg_last_copy_count() RETURNS bigint LANGUAGE sql
   SELECT coalesce((SELECT l.loaded_rows FROM ${S}.copy_log l WHERE ${THIS_SESSION}
                    ORDER BY l.query_id DESC LIMIT 1), 0) $f$;
 
+${REDSHIFT_FUNCTIONS_SQL}
 GRANT USAGE ON SCHEMA ${S} TO PUBLIC;
 GRANT SELECT ON ALL TABLES IN SCHEMA ${S} TO PUBLIC;
 `;

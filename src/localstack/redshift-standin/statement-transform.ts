@@ -1,9 +1,11 @@
 // What happens to a client's statement text before PostgreSQL sees it: Redshift-only syntax is
-// rewritten (redshift-ddl.ts), system views are pointed at the stand-in's (system-objects-rewrite.ts),
-// and PostgreSQL-only SQL is rejected (postgres-only-lint.ts). The verdict depends on the text
+// rewritten (redshift-ddl.ts), Redshift functions and system views are pointed at the stand-in's
+// (redshift-functions.ts, system-objects-rewrite.ts), and PostgreSQL-only SQL is rejected
+// (postgres-only-lint.ts). The verdict depends on the text
 // alone, so it is cached per text: ETL code sends the same statement shapes again and again.
 import { findPostgresOnlyConstruct, findTransactionBlockRestriction } from './postgres-only-lint.js';
 import { rewriteRedshiftSyntax } from './redshift-ddl.js';
+import { FUNCTION_HINT, rewriteRedshiftFunctions } from './redshift-functions.js';
 import { joinTokens, tokenize } from './sql-tokens.js';
 import { SYSTEM_OBJECT_HINT, rewriteSystemObjects } from './system-objects-rewrite.js';
 
@@ -46,13 +48,19 @@ export function transformUncached(text: string, backslashEscapes: boolean): Tran
   let usesStandinSchema = false;
   const redshiftSyntax = REDSHIFT_HINT.test(text) || (TABLE_DDL_HINT.test(text) && STRING_TYPE_HINT.test(text));
   const systemObjects = SYSTEM_OBJECT_HINT.test(text);
-  if (redshiftSyntax || systemObjects) {
+  const functions = FUNCTION_HINT.test(text);
+  if (redshiftSyntax || systemObjects || functions) {
     let tokens = tokenize(text, { backslashEscapes });
     if (redshiftSyntax) tokens = rewriteRedshiftSyntax(tokens);
     if (systemObjects) {
       const r = rewriteSystemObjects(tokens);
       tokens = r.tokens;
       usesStandinSchema = r.usesStandinSchema;
+    }
+    if (functions) {
+      const r = rewriteRedshiftFunctions(tokens);
+      tokens = r.tokens;
+      usesStandinSchema ||= r.usesStandinSchema;
     }
     sql = joinTokens(tokens);
   }
