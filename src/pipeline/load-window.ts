@@ -16,7 +16,7 @@ import type { ObjectStore } from '../stage/object-store.js';
 import { keyColumns, rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import { StagedLoad, type LineSink, type StagedTable } from '../stage/staged-load.js';
 import { findByLoadId } from '../warehouse/ledger.js';
-import { applyLoad, deleteStageName, type StagedTableWork } from '../warehouse/load.js';
+import { applyLoad, deleteStageName, obfuscateStageName, type StagedTableWork } from '../warehouse/load.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
 export interface LoadSettings {
@@ -72,6 +72,8 @@ interface Extracted {
   events: number;
   eventsByType: Record<string, number>;
   staged: Map<string, StagedTable>;
+  /** Instructor snapshot days the load's events requested (generated after the commit). */
+  snapshotDays: string[];
   next: Watermark;
   firstEventId: string | null;
   lastEventId: string | null;
@@ -118,7 +120,7 @@ async function extract(deps: LoadDeps, bus: Bus, settings: LoadSettings, sink: L
     }
     await sink.drain();
   }
-  const { puts, deletes } = combiner.result();
+  const { puts, deletes, obfuscations, snapshotDays } = combiner.result();
   let written = 0;
   for (const [table, rows] of puts) {
     for (const row of rows) {
@@ -132,6 +134,11 @@ async function extract(deps: LoadDeps, bus: Bus, settings: LoadSettings, sink: L
     const enc = encoderFor(deleteStageName(table), () => rowEncoder(keyColumns(t, key)));
     for (const k of keys) sink.write(deleteStageName(table), enc(k as Record<string, unknown>));
   }
+  if (obfuscations.length > 0) {
+    const t = tableByName('usr');
+    const enc = rowEncoder(keyColumns(t, ['id']));
+    for (const k of obfuscations) sink.write(obfuscateStageName('usr'), enc(k));
+  }
   const staged = await sink.finish();
   const from = tracker.lookbackFrom();
   const previous =
@@ -142,7 +149,7 @@ async function extract(deps: LoadDeps, bus: Bus, settings: LoadSettings, sink: L
           { table: settings.sourceTable, rootId: bus.rootId, ids: bus.windowIds, from: formatPgTimestamp(from), to: now },
           parsePgTimestamp,
         );
-  return { events, eventsByType, staged, next: tracker.next(previous), firstEventId, lastEventId };
+  return { events, eventsByType, staged, snapshotDays, next: tracker.next(previous), firstEventId, lastEventId };
 }
 
 function workFrom(staged: Map<string, StagedTable>): StagedTableWork[] {
@@ -153,12 +160,11 @@ function workFrom(staged: Map<string, StagedTable>): StagedTableWork[] {
     return w;
   };
   for (const [name, st] of staged) {
-    if (name.endsWith('__delete')) {
-      const t = tableByName(name.slice(0, -'__delete'.length));
-      Object.assign(entry(t), { deletes: st, deleteKey: keyOf(t) });
-    } else {
-      entry(tableByName(name)).rows = st;
-    }
+    const [table, extra] = name.split('__') as [string, string | undefined];
+    const t = tableByName(table);
+    if (extra === 'delete') Object.assign(entry(t), { deletes: st, deleteKey: keyOf(t) });
+    else if (extra === 'obfuscate') entry(t).obfuscations = st;
+    else entry(t).rows = st;
   }
   return [...work.values()];
 }
@@ -170,7 +176,13 @@ export async function dryRunWindow(
   settings: LoadSettings,
   sink: LineSink,
 ): Promise<{ events: number; eventsByType: Record<string, number>; tables: Record<string, number>; windowTo: string }> {
-  const x = await extract(deps as LoadDeps, bus, settings, sink, formatPgTimestamp(Date.now() * 1000));
+  let x: Extracted;
+  try {
+    x = await extract(deps as LoadDeps, bus, settings, sink, formatPgTimestamp(Date.now() * 1000));
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
   return {
     events: x.events,
     eventsByType: x.eventsByType,
@@ -189,7 +201,13 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     ...(settings.partBytes ? { partBytes: settings.partBytes } : {}),
   });
   const loadTime = formatPgTimestamp(started * 1000);
-  const x = await extract(deps, bus, settings, sink, loadTime);
+  let x: Extracted;
+  try {
+    x = await extract(deps, bus, settings, sink, loadTime);
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
   const windowTo = formatPgTimestamp(x.next.windowTime);
   const base = {
     busId: bus.id,
@@ -210,6 +228,10 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       loadId: outcome === 'loaded' ? loadId : null,
       intervalSeconds: settings.intervalSeconds,
       delivered: x.events,
+      // Recorded with the watermark: the days are generated after the commit and retried on the
+      // next poll if that fails. After an already-loaded fast-forward they are recorded too: the
+      // run that committed died before it could (generation is idempotent).
+      snapshotDays: x.snapshotDays,
     });
     const result: LoadOutcome = {
       ...base,

@@ -8,10 +8,11 @@ import { BusStore, type Bus } from '../source/bus-store.js';
 import { textTypes } from '../source/pg-types.js';
 import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadOutcome } from './load-window.js';
+import { afterLoads, type AfterLoadResult } from './after-load.js';
 import { settingsFrom, type Connections } from './connections.js';
 
 export type BusOutcome =
-  | { busId: number; schema: string; status: 'caught-up' | 'more-pending'; loads: LoadOutcome[] }
+  | { busId: number; schema: string; status: 'caught-up' | 'more-pending'; loads: LoadOutcome[]; after: AfterLoadResult }
   | { busId: number; schema: string; status: 'locked' | 'not-due'; loads: [] }
   | { busId: number; schema: string; status: 'failed'; loads: LoadOutcome[]; error: Record<string, unknown>; retryInSeconds: number; paused: boolean };
 
@@ -69,19 +70,26 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       bus = (await store.getBus(busId))!;
       const due = bus.state === 'Active' && (opts.ignoreSchedule || bus.scheduled.getTime() <= Date.now());
       if (!due && !(opts.ignoreSchedule && bus.state !== 'Disabled')) return { busId, schema: bus.schemaName, status: 'not-due', loads: [] };
+      let status: 'caught-up' | 'more-pending' = 'caught-up';
       for (;;) {
         const outcome = await loadNextWindow(deps, bus, settingsFrom(config, opts.limit ?? config.poll.maxEventsPerLoad));
         loads.push(outcome);
         opts.onLoad?.(outcome, bus);
+        bus = (await store.getBus(busId))!;
         if (!outcome.full || opts.singleLoad) break;
         if (Date.now() >= deadline || opts.shouldStop?.()) {
           // More is waiting: make the bus due again so the next poll continues at once.
           await store.scheduleNow(busId);
-          return { busId, schema: bus.schemaName, status: 'more-pending', loads };
+          status = 'more-pending';
+          break;
         }
-        bus = (await store.getBus(busId))!;
       }
-      return { busId, schema: bus.schemaName, status: 'caught-up', loads };
+      const after = await afterLoads(
+        { buses: store, warehouse: deps.warehouse, ownerSession: (schema) => conn.warehouse(schema, { asOwner: true }) },
+        bus,
+        loads.some((l) => l.outcome === 'loaded' || l.outcome === 'already-loaded'),
+      );
+      return { busId, schema: bus.schemaName, status, loads, after };
     } catch (e) {
       const failures = bus.failureCount + 1;
       const pause = config.poll.maxFailures > 0 && failures >= config.poll.maxFailures;

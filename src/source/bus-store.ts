@@ -26,6 +26,8 @@ export interface Bus {
   lastMvRefresh: Date | null;
   statistics: Record<string, unknown>;
   createdAt: Date;
+  /** 'YYYY-MM-DD' days whose instructor snapshots are still to be generated. */
+  pendingSnapshotDays: string[];
 }
 
 export interface RunRecord {
@@ -47,7 +49,7 @@ export interface RunRecord {
 
 const BUS_COLUMNS = `id, name, root_id::text as root_id, schema_name, state, max_events, window_time,
   window_ids::text[] as window_ids, failure_count, scheduled, last_error, last_error_at, last_success_at,
-  last_load_id, last_mv_refresh, statistics, created_at`;
+  last_load_id, last_mv_refresh, statistics, created_at, pending_snapshot_days::text[] as pending_snapshot_days`;
 
 function toBus(r: Record<string, any>): Bus {
   return {
@@ -68,6 +70,7 @@ function toBus(r: Record<string, any>): Bus {
     lastMvRefresh: r.last_mv_refresh,
     statistics: r.statistics ?? {},
     createdAt: r.created_at,
+    pendingSnapshotDays: r.pending_snapshot_days ?? [],
   };
 }
 
@@ -215,16 +218,29 @@ export class BusStore {
   /** After a committed load (or an empty window): move the watermark, clear failures. */
   async advance(
     busId: number,
-    next: { windowTime: string; windowIds: string[]; loadId: string | null; intervalSeconds: number; delivered: number },
+    next: { windowTime: string; windowIds: string[]; loadId: string | null; intervalSeconds: number; delivered: number; snapshotDays?: string[] },
   ): Promise<void> {
     await this.client.query(
       `update ${this.q}.bus set window_time = $2::timestamp, window_ids = $3::bigint[], failure_count = 0,
+         pending_snapshot_days = array(select distinct d from unnest(pending_snapshot_days || $7::date[]) d order by d),
          last_load_id = coalesce($4, last_load_id), last_success_at = now(), last_error = null, last_error_at = null,
          scheduled = now() + make_interval(secs => $5),
          statistics = jsonb_set(statistics, '{delivered}', to_jsonb(coalesce((statistics->>'delivered')::bigint, 0) + $6))
        where id = $1`,
-      [busId, next.windowTime, next.windowIds, next.loadId, next.intervalSeconds, next.delivered],
+      [busId, next.windowTime, next.windowIds, next.loadId, next.intervalSeconds, next.delivered, next.snapshotDays ?? []],
     );
+  }
+
+  /** After the snapshot days were generated in Redshift. */
+  async clearSnapshotDays(busId: number, days: string[]): Promise<void> {
+    await this.client.query(
+      `update ${this.q}.bus set pending_snapshot_days = array(select d from unnest(pending_snapshot_days) d where d <> all($2::date[])) where id = $1`,
+      [busId, days],
+    );
+  }
+
+  async markMvRefreshed(busId: number): Promise<void> {
+    await this.client.query(`update ${this.q}.bus set last_mv_refresh = now() where id = $1`, [busId]);
   }
 
   /** Makes the bus due again right away (catch-up: the last window was full). */

@@ -6,6 +6,7 @@ import type { StagedTable } from '../stage/staged-load.js';
 import { copySql } from './copy.js';
 import { findByStart, insertEntry, LEDGER_TABLE, watermarkHash, type LedgerEntry } from './ledger.js';
 import { copiesDirect, ruleStatements } from './rules/index.js';
+import { obfuscate } from './rules/obfuscate.js';
 import type { WarehouseSession } from './session.js';
 import { ident } from './sql.js';
 
@@ -14,6 +15,8 @@ export interface StagedTableWork {
   rows?: StagedTable;
   deletes?: StagedTable;
   deleteKey?: readonly string[];
+  /** usr ids whose personal columns are nulled after the upsert (GDPR obfuscation). */
+  obfuscations?: StagedTable;
 }
 
 export type LoadResult =
@@ -25,8 +28,9 @@ export interface CopySettings {
   region?: string;
 }
 
-/** Name of the delete stage of a table in S3 and as a temp table. */
+/** Names of the extra stages of a table (in S3 and as temp tables). */
 export const deleteStageName = (table: string) => `${table}__delete`;
+export const obfuscateStageName = (table: string) => `${table}__obfuscate`;
 
 export async function applyLoad(
   s: WarehouseSession,
@@ -69,6 +73,14 @@ export async function applyLoad(
       }
       const ctx = { table: t, ...(stage ? { stage } : {}), ...(deleteStage ? { deleteStage } : {}) };
       for (const sql of ruleStatements(ctx)) await s.query(sql);
+      if (w.obfuscations) {
+        const key = t.primaryKey ?? ['id'];
+        const obf = `rsetl_stage_${obfuscateStageName(t.name)}`;
+        await s.query(`CREATE TEMP TABLE ${ident(obf)} (${key.map((k) => `${ident(k)} ${sqlType(t.columns[k]!)}`).join(', ')})`);
+        temps.push(obf);
+        await s.query(copySql({ table: obf, manifestUrl: w.obfuscations.manifestUrl, ...copy }));
+        for (const sql of obfuscate(t, obf, key)) await s.query(sql);
+      }
     }
     await insertEntry(s, entry);
     if (temps.length) await s.query(`DROP TABLE ${temps.map(ident).join(', ')}`);

@@ -5,6 +5,7 @@ import { CREATION_ORDER } from '../model/tables.js';
 import { LEDGER_DDL, LEDGER_TABLE } from './ledger.js';
 import type { WarehouseSession } from './session.js';
 import { ident } from './sql.js';
+import { createViews, type ViewsReport } from './views.js';
 
 export interface SchemaReport {
   schema: string;
@@ -12,6 +13,7 @@ export interface SchemaReport {
   tablesCreated: string[];
   tablesExisting: string[];
   grantedTo?: string;
+  views: ViewsReport;
 }
 
 export async function existingTables(s: WarehouseSession, schema: string): Promise<Set<string>> {
@@ -45,6 +47,8 @@ export async function createWarehouseSchema(
     await s.rollback();
     throw e;
   }
+  // Views after the tables they read; as the owner, so the owner can REFRESH the MV later.
+  const views = await createViews(s, schema, opts.busUser ? { busUser: opts.busUser } : {});
   const all = [...CREATION_ORDER, LEDGER_TABLE];
   return {
     schema,
@@ -52,5 +56,6 @@ export async function createWarehouseSchema(
     tablesCreated: all.filter((t) => !before.has(t)),
     tablesExisting: all.filter((t) => before.has(t)),
     ...(opts.busUser ? { grantedTo: opts.busUser } : {}),
+    views,
   };
 }

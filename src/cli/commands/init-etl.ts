@@ -28,6 +28,7 @@ export function registerInitEtl(program: Command): void {
       out.info(w.schemaExisted ? `schema ${w.schema} already existed` : `created schema ${w.schema}`);
       if (w.tablesCreated.length) out.success(`created ${w.tablesCreated.length} tables: ${w.tablesCreated.join(', ')}`);
       if (w.tablesExisting.length) out.info(`${w.tablesExisting.length} tables already existed`);
+      out.info(`views: ${w.views.views.join(', ')}${w.views.materializedCreated.length ? ` (created materialized view ${w.views.materializedCreated.join(', ')})` : ''}`);
       if (w.grantedTo) out.info(`granted ALL on schema ${w.schema} to ${w.grantedTo}`);
       out.info(
         r.busCreated

@@ -70,4 +70,12 @@ export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
       create index on {{schema}}.run (bus_id, started_at desc);
     `,
   },
+  {
+    version: 2,
+    name: 'bus.pending_snapshot_days',
+    // Instructor snapshot days requested by committed loads and not generated yet: they are
+    // generated after the load's commit and retried on the next poll if that fails, so a request
+    // is never lost with the event that carried it.
+    sql: `alter table {{schema}}.bus add column pending_snapshot_days date[] not null default '{}'`,
+  },
 ];
