@@ -67,24 +67,30 @@ export function redactText(s: string, knownSecrets: readonly string[] = []): str
  * and every string (keys' values, array items, error messages) goes through redactText.
  */
 export function redact(value: unknown, knownSecrets: readonly string[] = []): unknown {
-  const seen = new WeakSet<object>();
+  // Only a true cycle (an object inside itself) is cut; the same object reached twice through
+  // different paths is printed twice, as JSON.stringify would.
+  const ancestors = new WeakSet<object>();
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return redactText(v, knownSecrets);
     if (v === null || typeof v !== 'object') return v;
     if (v instanceof Date) return v;
-    if (seen.has(v)) return '[Circular]';
-    seen.add(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v instanceof Error) {
-      return walk({ name: v.name, message: v.message, ...(v as unknown as Record<string, unknown>) });
+    if (ancestors.has(v)) return '[Circular]';
+    ancestors.add(v);
+    try {
+      if (Array.isArray(v)) return v.map(walk);
+      if (v instanceof Error) {
+        return walk({ name: v.name, message: v.message, ...(v as unknown as Record<string, unknown>) });
+      }
+      const json = (v as { toJSON?: unknown }).toJSON;
+      if (typeof json === 'function') return walk(json.call(v));
+      const copy: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v)) {
+        copy[k] = SECRET_KEY.test(k) && item !== null && item !== undefined && typeof item !== 'boolean' ? MASK : walk(item);
+      }
+      return copy;
+    } finally {
+      ancestors.delete(v);
     }
-    const json = (v as { toJSON?: unknown }).toJSON;
-    if (typeof json === 'function') return walk(json.call(v));
-    const copy: Record<string, unknown> = {};
-    for (const [k, item] of Object.entries(v)) {
-      copy[k] = SECRET_KEY.test(k) && item !== null && item !== undefined && typeof item !== 'boolean' ? MASK : walk(item);
-    }
-    return copy;
   };
   return walk(value);
 }
