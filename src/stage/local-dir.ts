@@ -43,7 +43,7 @@ export class LocalDirSink implements LineSink {
     const out = new Map<string, StagedTable>();
     for (const [name, f] of this.files) {
       await new Promise<void>((resolve, reject) => f.stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
-      out.set(name, { name, manifestKey: f.path, manifestUrl: f.path, rows: f.rows, bytes: f.bytes, compressedBytes: 0, parts: [f.path] });
+      out.set(name, { name, manifestKey: f.path, manifestUrl: f.path, rows: f.rows, bytes: f.bytes, compressedBytes: 0, parts: [f.path], partRows: [f.rows] });
     }
     return out;
   }

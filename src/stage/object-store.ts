@@ -12,6 +12,7 @@ import {
 import { fromIni } from '@aws-sdk/credential-providers';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { StageError } from '../errors.js';
 
 export interface S3Settings {
@@ -76,6 +77,16 @@ export class ObjectStore {
     try {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return (await r.Body?.transformToString('utf-8')) ?? '';
+    } catch (e) {
+      throw stageError(`download of ${this.url(key)} failed`, e);
+    }
+  }
+
+  /** A gzip object's text (used only on the failure path, for small shadow files). */
+  async getGunzippedText(key: string): Promise<string> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return gunzipSync(Buffer.from((await r.Body?.transformToByteArray()) ?? [])).toString('utf8');
     } catch (e) {
       throw stageError(`download of ${this.url(key)} failed`, e);
     }

@@ -15,6 +15,8 @@ export interface StagedTable {
   bytes: number;
   compressedBytes: number;
   parts: string[];
+  /** Rows in each part, in part order (maps a rejected file+line back to a row index). */
+  partRows: number[];
 }
 
 /** Where a load's lines go: S3 (StagedLoad) or a local folder (dry run). */
@@ -45,8 +47,10 @@ class PartStream {
   private pendingChars = 0;
   private failed: unknown;
 
+  private readonly body = new PassThrough();
+
   constructor(store: ObjectStore, key: string, upload: UploadOptions) {
-    const body = new PassThrough();
+    const body = this.body;
     body.on('data', (chunk: Buffer) => (this.compressedBytes += chunk.length));
     this.gzip.pipe(body);
     this.done = store.upload(key, body, upload);
@@ -91,7 +95,10 @@ class PartStream {
 
   abort(): void {
     this.failed ??= new Error('load aborted');
-    this.gzip.destroy(this.failed as Error);
+    // Ending the body with an error makes the upload reject and abort its multipart upload.
+    this.gzip.unpipe(this.body);
+    this.gzip.destroy();
+    this.body.destroy(this.failed as Error);
   }
 }
 
@@ -100,6 +107,7 @@ class TableStream {
   bytes = 0;
   compressedBytes = 0;
   readonly parts: string[] = [];
+  readonly partRows: number[] = [];
   private current: PartStream | undefined;
   private readonly closing: Promise<void>[] = [];
 
@@ -113,10 +121,12 @@ class TableStream {
     if (!this.current) {
       const key = `${this.opts.keyPrefix}${this.name}.${String(this.parts.length + 1).padStart(4, '0')}.json.gz`;
       this.parts.push(key);
+      this.partRows.push(0);
       this.current = new PartStream(this.store, key, this.opts.upload);
     }
     this.current.write(line);
     this.rows++;
+    this.partRows[this.partRows.length - 1]!++;
     if (this.current.size >= (this.opts.partBytes ?? 256 * 1024 * 1024)) this.rotate();
   }
 
@@ -143,19 +153,22 @@ class TableStream {
   async finish(): Promise<StagedTable> {
     if (this.current) this.rotate();
     await Promise.all(this.closing);
-    const manifestKey = `${this.opts.keyPrefix}${this.name}.manifest`;
+    // Shadow files (event ids per line, see event-origin.ts) are never COPYed: no manifest.
+    const copied = !this.name.endsWith('__events');
+    const manifestKey = copied ? `${this.opts.keyPrefix}${this.name}.manifest` : '';
     // `mandatory: true`: a part that is missing fails the COPY instead of loading silently less
     // (../shared/reference/peers.md §3). A manifest also avoids COPY's prefix matching.
     const manifest = { entries: this.parts.map((k) => ({ url: this.store.url(k), mandatory: true })) };
-    await this.store.put(manifestKey, JSON.stringify(manifest));
+    if (copied) await this.store.put(manifestKey, JSON.stringify(manifest));
     return {
       name: this.name,
       manifestKey,
-      manifestUrl: this.store.url(manifestKey),
+      manifestUrl: copied ? this.store.url(manifestKey) : '',
       rows: this.rows,
       bytes: this.bytes,
       compressedBytes: this.compressedBytes,
       parts: this.parts,
+      partRows: this.partRows,
     };
   }
 }
