@@ -9,6 +9,7 @@ import { registerPlanned } from './commands/planned.js';
 import { registerPoll } from './commands/poll.js';
 import { registerRunWindow } from './commands/run-window.js';
 import { registerStatus } from './commands/status.js';
+import { registerUnblock } from './commands/unblock.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRunWindow(program);
   registerPoll(program);
   registerStatus(program);
+  registerUnblock(program);
   registerBus(program);
   registerDev(program);
   registerDemo(program);

@@ -66,6 +66,8 @@ export function settingsFrom(config: RsetlConfig, limit: number, opts: { dryRun?
   if (!config.redshift.iamRole && !opts.dryRun) throw new ConfigError('redshift.iamRole: required to COPY from S3');
   return {
     sourceTable: config.source.table,
+    controlSchema: config.source.controlSchema,
+    invalidEvents: config.poll.invalidEvents,
     limit,
     lookbackSeconds: config.poll.lookbackSeconds,
     lookbackIds: config.poll.lookbackIds,

@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { createCombiner } from '../events/combine.js';
 import { transformEvent } from '../events/registry.js';
-import { WarehouseError } from '../errors.js';
+import { EventError, WarehouseError } from '../errors.js';
 import { crashPoint } from './crash-points.js';
+import { explainCopyFailure } from './explain-copy-failure.js';
 import { keyOf, tableByName, type TableDef } from '../model/tables.js';
 import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
 import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
@@ -15,12 +16,16 @@ import { WatermarkTracker, type Watermark } from '../source/window.js';
 import type { ObjectStore } from '../stage/object-store.js';
 import { keyColumns, rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import { StagedLoad, type LineSink, type StagedTable } from '../stage/staged-load.js';
+import { eventOf, eventsStageName, tagRow } from '../stage/event-origin.js';
 import { findByLoadId } from '../warehouse/ledger.js';
 import { applyLoad, deleteStageName, obfuscateStageName, type StagedTableWork } from '../warehouse/load.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
 export interface LoadSettings {
   sourceTable: string;
+  controlSchema: string;
+  /** An event that cannot be parsed blocks the bus (default), or goes to the dead letter. */
+  invalidEvents: 'block' | 'dead-letter';
   /** Events per load: poll.maxEventsPerLoad when catching up, the bus's max_events for run-window. */
   limit: number;
   lookbackSeconds: number;
@@ -83,7 +88,14 @@ interface Extracted {
  * Source → transform → combine → sink. Append-table rows stream to the sink as events are read;
  * keyed tables are combined in memory (bounded by distinct keys) and written at the end.
  */
-async function extract(deps: LoadDeps, bus: Bus, settings: LoadSettings, sink: LineSink, loadTime: string): Promise<Extracted> {
+async function extract(
+  deps: LoadDeps,
+  bus: Bus,
+  settings: LoadSettings,
+  sink: LineSink,
+  loadTime: string,
+  opts: { shadowEvents: boolean },
+): Promise<Extracted> {
   const now = await sourceNow(deps.source);
   const nowMicros = parsePgTimestamp(now);
   const tracker = new WatermarkTracker(nowMicros, settings.lookbackSeconds * 1e6, settings.lookbackIds);
@@ -93,8 +105,10 @@ async function extract(deps: LoadDeps, bus: Bus, settings: LoadSettings, sink: L
     if (!e) encoders.set(name, (e = make()));
     return e;
   };
-  const writeRow = (table: string, row: object) =>
+  const writeRow = (table: string, row: object) => {
     sink.write(table, encoderFor(table, () => rowEncoder(tableByName(table).columns))(row as Record<string, unknown>));
+    if (opts.shadowEvents) sink.write(eventsStageName(table), `${eventOf(row) ?? ''}\n`);
+  };
   const combiner = createCombiner({ onAppend: writeRow });
   const eventsByType: Record<string, number> = {};
   let events = 0;
@@ -107,12 +121,25 @@ async function extract(deps: LoadDeps, bus: Bus, settings: LoadSettings, sink: L
     windowIds: bus.windowIds,
     now,
     limit: settings.limit,
+    deadLetter: { controlSchema: settings.controlSchema, busId: bus.id },
   })) {
     for (const row of page) {
       tracker.observe({ id: row.id, time: parsePgTimestamp(row.time) });
-      const result = transformEvent({ id: row.id, guid: row.guid, time: row.time, datajson: row.datajson }, { loadTime });
+      let result;
+      try {
+        result = transformEvent({ id: row.id, guid: row.guid, time: row.time, datajson: row.datajson }, { loadTime });
+      } catch (e) {
+        if (!(e instanceof EventError) || settings.invalidEvents !== 'dead-letter') throw e;
+        // Configured to set invalid events aside instead of blocking: never silently dropped.
+        await deps.buses.deadLetter(bus.id, [row], { by: 'rsetl poll', reason: 'poll.invalidEvents = dead-letter', error: e.toJSON() }, { clearFailure: false });
+        const type = `dead-letter:${e.event.type ?? 'unknown'}`;
+        eventsByType[type] = (eventsByType[type] ?? 0) + 1;
+        events++;
+        continue;
+      }
       const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
       eventsByType[key] = (eventsByType[key] ?? 0) + 1;
+      for (const op of result.ops) if (op.op === 'put') tagRow(op.row, row.id);
       combiner.add(result.ops, events);
       firstEventId ??= row.id;
       lastEventId = row.id;
@@ -161,6 +188,7 @@ function workFrom(staged: Map<string, StagedTable>): StagedTableWork[] {
   };
   for (const [name, st] of staged) {
     const [table, extra] = name.split('__') as [string, string | undefined];
+    if (extra === 'events') continue; // shadow of event ids, never COPYed
     const t = tableByName(table);
     if (extra === 'delete') Object.assign(entry(t), { deletes: st, deleteKey: keyOf(t) });
     else if (extra === 'obfuscate') entry(t).obfuscations = st;
@@ -178,7 +206,7 @@ export async function dryRunWindow(
 ): Promise<{ events: number; eventsByType: Record<string, number>; tables: Record<string, number>; windowTo: string }> {
   let x: Extracted;
   try {
-    x = await extract(deps as LoadDeps, bus, settings, sink, formatPgTimestamp(Date.now() * 1000));
+    x = await extract(deps as LoadDeps, bus, settings, sink, formatPgTimestamp(Date.now() * 1000), { shadowEvents: false });
   } catch (e) {
     sink.abort();
     throw e;
@@ -203,7 +231,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
   const loadTime = formatPgTimestamp(started * 1000);
   let x: Extracted;
   try {
-    x = await extract(deps, bus, settings, sink, loadTime);
+    x = await extract(deps, bus, settings, sink, loadTime, { shadowEvents: true });
   } catch (e) {
     sink.abort();
     throw e;
@@ -286,6 +314,10 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       if (await findByLoadId(again, bus.id, loadId)) result = { outcome: 'loaded' as const };
       else throw withLoad(e, loadId, keyPrefix, bus);
     } else {
+      if (e instanceof WarehouseError && e.failureClass === 'data' && /^\s*COPY/i.test(String(e.context.statement ?? ''))) {
+        const why = await explainCopyFailure(w, deps.objectStore(), x.staged, deps.source, { table: settings.sourceTable, bus }).catch(() => undefined);
+        if (why) Object.assign(e.context, why);
+      }
       throw withLoad(e, loadId, keyPrefix, bus);
     }
   }

@@ -297,6 +297,46 @@ export class BusStore {
     );
   }
 
+  /**
+   * Moves events out of the bus's stream into the dead letter (a person's decision, with who and
+   * why) and clears the failure so the bus continues after them. One transaction.
+   */
+  async deadLetter(
+    busId: number,
+    events: Array<{ id: string; guid: string | null; time: string; datajson: unknown }>,
+    who: { by: string; reason: string; error: Record<string, unknown> | null },
+    opts: { clearFailure: boolean },
+  ): Promise<void> {
+    await this.client.query('begin');
+    try {
+      for (const e of events) {
+        await this.client.query(
+          `insert into ${this.q}.dead_letter (bus_id, event_id, guid, event_time, datajson, error, skipped_by, reason)
+           values ($1, $2, $3, $4::timestamp, $5, $6, $7, $8)`,
+          [busId, e.id, e.guid, e.time, JSON.stringify(e.datajson ?? null), who.error ? JSON.stringify(who.error) : null, who.by, who.reason],
+        );
+      }
+      if (opts.clearFailure) {
+        await this.client.query(
+          `update ${this.q}.bus set failure_count = 0, last_error = null, last_error_at = null, scheduled = now() where id = $1`,
+          [busId],
+        );
+      }
+      await this.client.query('commit');
+    } catch (e) {
+      await this.client.query('rollback').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async deadLetters(busId: number): Promise<Array<Record<string, unknown>>> {
+    const r = await this.client.query(
+      `select id, event_id::text as event_id, guid, event_time, skipped_by, skipped_at, reason from ${this.q}.dead_letter where bus_id = $1 order by id`,
+      [busId],
+    );
+    return r.rows;
+  }
+
   async lastRuns(busId: number, limit = 1): Promise<Array<Record<string, unknown>>> {
     const r = await this.client.query(
       `select * from ${this.q}.run where bus_id = $1 order by started_at desc, id desc limit $2`,

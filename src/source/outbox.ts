@@ -26,6 +26,8 @@ export interface WindowQuery {
   now: string;
   limit: number;
   pageSize?: number;
+  /** Skip the events a person moved to this bus's dead letter (`rsetl unblock --skip`). */
+  deadLetter?: { controlSchema: string; busId: number };
 }
 
 /**
@@ -40,15 +42,20 @@ export async function* readWindow(client: pg.ClientBase, q: WindowQuery): AsyncG
   while (remaining > 0) {
     const size = Math.min(pageSize, remaining);
     const params: unknown[] = [q.rootId, q.windowTime, q.now, q.windowIds, size];
-    let keyset = '';
+    let extra = '';
+    if (q.deadLetter) {
+      params.push(q.deadLetter.busId);
+      extra += ` and not exists (select 1 from ${ident(q.deadLetter.controlSchema)}.dead_letter d
+        where d.bus_id = $${params.length} and d.event_time = o.time and d.event_id = o.id)`;
+    }
     if (after) {
       params.push(after.time, after.id);
-      keyset = 'and (time, id) > ($6::timestamp, $7::bigint)';
+      extra += ` and (o.time, o.id) > ($${params.length - 1}::timestamp, $${params.length}::bigint)`;
     }
     const r = await client.query(
-      `select id::text as id, guid, time, datajson from ${table}
-       where root_id = $1 and time >= $2::timestamp and time < $3::timestamp and id <> all($4::bigint[]) ${keyset}
-       order by time, id limit $5`,
+      `select o.id::text as id, o.guid, o.time, o.datajson from ${table} o
+       where o.root_id = $1 and o.time >= $2::timestamp and o.time < $3::timestamp and o.id <> all($4::bigint[])${extra}
+       order by o.time, o.id limit $5`,
       params,
     );
     if (r.rows.length === 0) return;

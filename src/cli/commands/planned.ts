@@ -8,7 +8,6 @@ const PLANNED: Array<{ name: string; description: string; issue: number }> = [
   { name: 'setup-user', description: 'create a personal Redshift user and database and write a config file', issue: 5 },
   { name: 'upgrade-schema', description: 'apply migrations to one schema or --all bus schemas', issue: 5 },
   { name: 'grant-readonly', description: 'grant a read-only group USAGE and SELECT (now and future) on schemas', issue: 5 },
-  { name: 'unblock', description: 'show a failing bus and retry, skip to the dead letter, pause or resume it', issue: 4 },
   { name: 'doctor', description: 'prove a configuration works end to end before the first poll', issue: 7 },
 ];
 
