@@ -73,3 +73,24 @@ describe('a load that fails in Redshift', () => {
     expect(await cliStatus(['status', '--config', t.stack.configPath])).toBe(0);
   });
 });
+
+describe('poll.maxFailures', () => {
+  it('pauses a bus after that many consecutive failures instead of retrying forever', async () => {
+    const { buses } = await t.conn.control();
+    const more = new Date(Date.now() - 5 * 60_000);
+    await insertOutboxEvents(t.source, generateDemoEvents({ start: new Date(more.getTime() - 60_000), end: more, users: 5, sections: 1, seed: 3 }), { firstId: 90_000_000 });
+    await buses.setState(busId, 'Active', { scheduleNow: true });
+    t.stack.standin.injectFault({ match: /^COPY/, error: { code: 'XX000', message: 'Load into table failed (injected)' }, times: 2 });
+    const strict = { ...t.config, poll: { ...t.config.poll, maxFailures: 2 } };
+    const first = await pollOnce(t.conn, strict, { ignoreSchedule: true });
+    expect(first.buses[0]).toMatchObject({ status: 'failed', paused: false });
+    const second = await pollOnce(t.conn, strict, { buses: ['failing'], ignoreSchedule: true });
+    expect(second.buses[0]).toMatchObject({ status: 'failed', paused: true });
+    expect((await buses.getBus(busId))!.state).toBe('Paused');
+    // A paused bus is not polled until a person resumes it.
+    expect((await pollOnce(t.conn, strict)).buses).toEqual([]);
+    t.stack.standin.clearFaults();
+    await buses.setState(busId, 'Active', { resetFailures: true, scheduleNow: true });
+    expect((await pollOnce(t.conn, strict)).buses[0]!.status).toBe('caught-up');
+  });
+});
