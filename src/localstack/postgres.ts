@@ -29,7 +29,8 @@ export interface LocalPostgresOptions {
 }
 
 const USER = 'postgres';
-const PASSWORD = 'rsetl-local';
+// Distinct from every other local name: redaction masks this value wherever it appears.
+const PASSWORD = 'embedded-pg-secret';
 
 const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 

@@ -21,7 +21,8 @@ export interface Connections {
 }
 
 export async function connectSource(url: string, applicationName = 'rsetl'): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, types: textTypes, application_name: applicationName });
+  // A host that silently drops packets must not hang a cron run for the OS's TCP timeout.
+  const client = new pg.Client({ connectionString: url, types: textTypes, application_name: applicationName, connectionTimeoutMillis: 30_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -1,15 +1,13 @@
 // The poll loop (spec §7 `poll`): every due Active bus, each under its own PostgreSQL advisory
 // lock, loaded until caught up or the time budget is spent. A bus held by another process is
 // skipped and reported; a failing bus is recorded, backed off, and makes the run exit 1.
-import pg from 'pg';
 import type { RsetlConfig } from '../config/schema.js';
 import { isRsetlError, messageOf, WarehouseError } from '../errors.js';
 import { BusStore, type Bus } from '../source/bus-store.js';
-import { textTypes } from '../source/pg-types.js';
 import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadOutcome } from './load-window.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
-import { settingsFrom, type Connections } from './connections.js';
+import { connectSource, settingsFrom, type Connections } from './connections.js';
 
 export type BusOutcome =
   | { busId: number; schema: string; status: 'caught-up' | 'more-pending'; loads: LoadOutcome[]; after: AfterLoadResult }
@@ -44,9 +42,7 @@ export function errorRecord(e: unknown): Record<string, unknown> {
 
 async function processBus(conn: Connections, config: RsetlConfig, busId: number, opts: PollOptions, deadline: number): Promise<BusOutcome> {
   // Each bus gets its own source session: the advisory lock lives as long as it does.
-  const client = new pg.Client({ connectionString: config.source.url, types: textTypes, application_name: 'rsetl poll' });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectSource(config.source.url, 'rsetl poll');
   const store = new BusStore(client, config.source.controlSchema);
   let bus = await store.getBus(busId);
   let warehouse: Awaited<ReturnType<Connections['warehouse']>> | undefined;
