@@ -1,12 +1,15 @@
-// `rsetl init-etl <schema> --domain <root_id>`: the Redshift schema (tables, ledger, bus-user
-// grant) and the bus in the source's control schema. Safe to run twice: each part reports what it
-// found already done (seed-system.md §7.1 created a duplicate bus on every call; rsetl does not).
+// `rsetl init-etl <schema> --domain <root_id>`: the Redshift schema (tables, ledger, views, bus-user
+// grants, the migration history of a new schema) and the bus in the source's control schema. Safe
+// to run twice: each part reports what it found already done (seed-system.md §7.1 created a
+// duplicate bus on every call; rsetl does not).
 import type { RsetlConfig } from '../config/schema.js';
 import type { Bus } from '../source/bus-store.js';
 import type { Connections } from '../pipeline/connections.js';
 import { assertSimpleName } from '../warehouse/sql.js';
 import { createWarehouseSchema, type SchemaReport } from '../warehouse/schema.js';
 import { UsageError } from '../errors.js';
+import { recordAsApplied } from './migration-ledger.js';
+import { loadBuiltinMigrations } from './migrations.js';
 
 export interface InitEtlInput {
   schema: string;
@@ -19,6 +22,8 @@ export interface InitEtlInput {
 
 export interface InitEtlResult {
   warehouse: SchemaReport;
+  /** rsetl's migrations recorded as applied in a schema created now (it is created current). */
+  migrationsRecorded: string[];
   bus: Bus;
   busCreated: boolean;
 }
@@ -32,10 +37,17 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
   }
   if (!/^\d+$/.test(input.rootId)) throw new UsageError(`--domain must be a numeric root_id, got ${JSON.stringify(input.rootId)}`);
   // Schema creation runs as the owner (main) user: the bus user owns nothing (seed-system.md §6.3).
+  const migrations = await loadBuiltinMigrations();
+  let migrationsRecorded: string[] = [];
   const owner = await conn.warehouse(undefined, { asOwner: true });
   let warehouse: SchemaReport;
   try {
-    warehouse = await createWarehouseSchema(owner, schema, config.redshift.busUser ? { busUser: config.redshift.busUser.user } : {});
+    warehouse = await createWarehouseSchema(owner, schema, {
+      ...(config.redshift.busUser ? { busUser: config.redshift.busUser.user } : {}),
+      onNewSchema: async (s) => {
+        migrationsRecorded = await recordAsApplied(s, schema, migrations);
+      },
+    });
   } finally {
     await owner.close();
   }
@@ -47,5 +59,5 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
     maxEvents: input.maxEvents ?? config.poll.maxEvents,
     ...(input.since ? { since: input.since } : {}),
   });
-  return { warehouse, bus, busCreated: created };
+  return { warehouse, migrationsRecorded, bus, busCreated: created };
 }

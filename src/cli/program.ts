@@ -4,12 +4,15 @@ import { readFileSync } from 'node:fs';
 import { registerBus } from './commands/bus.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerGrantReadonly } from './commands/grant-readonly.js';
 import { registerInitEtl } from './commands/init-etl.js';
-import { registerPlanned } from './commands/planned.js';
 import { registerPoll } from './commands/poll.js';
 import { registerRunWindow } from './commands/run-window.js';
+import { registerSetupUser } from './commands/setup-user.js';
 import { registerStatus } from './commands/status.js';
 import { registerUnblock } from './commands/unblock.js';
+import { registerUpgradeSchema } from './commands/upgrade-schema.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -26,14 +29,17 @@ export function buildProgram(): Command {
       'after',
       '\nExit codes: 0 ok, 1 work failed (a bus is failing), 64 usage, 69 service unreachable, 77 permission denied,\n78 configuration error, 130/143 stopped by SIGINT/SIGTERM.\n\nStart here:\n  npx rsetl demo            # the whole cycle on an embedded local stack\n',
     );
-  registerPlanned(program);
+  registerSetupUser(program);
   registerInitEtl(program);
   registerRunWindow(program);
   registerPoll(program);
   registerStatus(program);
   registerUnblock(program);
+  registerUpgradeSchema(program);
+  registerGrantReadonly(program);
   registerBus(program);
   registerDev(program);
   registerDemo(program);
+  registerDoctor(program);
   return program;
 }

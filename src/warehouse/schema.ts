@@ -1,5 +1,6 @@
 // Creating a bus's Redshift schema: all tables (from the model), the load ledger, and the bus
-// user's grant (seed-system.md §4.1). Idempotent: reports what existed and what it created.
+// user's grants, present and default (seed-system.md §4.1, §7.4). Idempotent: reports what
+// existed and what it created.
 import { allTablesSql } from '../model/ddl.js';
 import { CREATION_ORDER } from '../model/tables.js';
 import { LEDGER_DDL, LEDGER_TABLE } from './ledger.js';
@@ -12,8 +13,18 @@ export interface SchemaReport {
   schemaExisted: boolean;
   tablesCreated: string[];
   tablesExisting: string[];
+  /** The bus user granted ALL on the schema, its tables and (default privileges) future tables. */
   grantedTo?: string;
   views: ViewsReport;
+}
+
+export interface CreateSchemaOptions {
+  busUser?: string;
+  /**
+   * Runs inside the creating transaction, after the tables, only when the schema did not exist
+   * (init-etl records rsetl's migrations as applied there: the schema is created current).
+   */
+  onNewSchema?: (s: WarehouseSession) => Promise<void>;
 }
 
 export async function existingTables(s: WarehouseSession, schema: string): Promise<Set<string>> {
@@ -29,7 +40,7 @@ export async function schemaExists(s: WarehouseSession, schema: string): Promise
 export async function createWarehouseSchema(
   s: WarehouseSession,
   schema: string,
-  opts: { busUser?: string } = {},
+  opts: CreateSchemaOptions = {},
 ): Promise<SchemaReport> {
   const schemaExisted = await schemaExists(s, schema);
   const before = schemaExisted ? await existingTables(s, schema) : new Set<string>();
@@ -41,7 +52,13 @@ export async function createWarehouseSchema(
     await s.query(`SET search_path TO ${ident(schema)}`);
     for (const ddl of allTablesSql({ ifNotExists: true })) await s.query(ddl);
     await s.query(LEDGER_DDL);
-    if (opts.busUser) await s.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(opts.busUser)}`);
+    if (!schemaExisted && opts.onNewSchema) await opts.onNewSchema(s);
+    if (opts.busUser) {
+      await s.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(opts.busUser)}`);
+      // Tables this (owner) user creates later, e.g. by upgrade-schema, are covered too
+      // (the reference left this to its CloudFormation stack, seed-system.md §7.4).
+      await s.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${ident(schema)} GRANT ALL ON TABLES TO ${ident(opts.busUser)}`);
+    }
     await s.query('COMMIT');
   } catch (e) {
     await s.rollback();

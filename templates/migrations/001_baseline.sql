@@ -1,0 +1,8 @@
+-- rsetl baseline: the bus schema as `rsetl init-etl` creates it (20 tables, the rsetl_load ledger,
+-- 11 views, the bus user's grants). Nothing to run: init-etl creates the current schema and
+-- records every migration of this folder as applied in it; on a schema made before rsetl (by the
+-- LO Platform's RedshiftSchema.createAll) this marks the starting point of its history.
+-- Later migrations are NNN_name.sql files here, each applied once per bus schema by
+-- `rsetl upgrade-schema --all`, in order, recorded with a sha256 checksum in rsetl_migration.
+-- A file whose first line is `-- rsetl:no-transaction` runs outside the schema's transaction,
+-- statement by statement (Redshift refuses ALTER TABLE ... ALTER COLUMN ... TYPE inside one).
