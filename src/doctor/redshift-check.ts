@@ -1,0 +1,108 @@
+// Check 4: Redshift as the ETL user (`redshift.busUser` when set, as loads connect): who, with
+// static or temporary credentials, which server version, TEMP on the database (loads stage into
+// temp tables), and for every bus schema the grants loads need and the ledger table.
+import { redshiftConnection } from '../config/load.js';
+import type { RsetlConfig } from '../config/schema.js';
+import { UnreachableError, WarehouseError } from '../errors.js';
+import { WarehouseSession } from '../warehouse/session.js';
+import { ident } from '../warehouse/sql.js';
+import { CheckFailure, fail, guarded, pass, warn, type CheckOutcome, type DoctorContext } from './check.js';
+import { schemaProblems, type SchemaProblems } from './schema-grants.js';
+
+/** The key that supplied the ETL user's credentials, for fixes. */
+function credentialKeys(config: RsetlConfig): { user: string; password: string } {
+  if (config.redshift.busUser) return { user: 'redshift.busUser.user', password: 'redshift.busUser.password (or RSETL_REDSHIFT_BUSUSER_PASSWORD)' };
+  return config.redshift.url !== undefined
+    ? { user: 'redshift.user or the user in redshift.url', password: 'redshift.password or the password in redshift.url (or RSETL_REDSHIFT_PASSWORD)' }
+    : { user: 'redshift.user', password: 'redshift.password (or RSETL_REDSHIFT_PASSWORD)' };
+}
+
+async function connect(config: RsetlConfig): Promise<{ session: WarehouseSession; where: string }> {
+  const pg = redshiftConnection(config, { asBusUser: true });
+  const where = `${pg.host}:${pg.port}/${pg.database}`;
+  const user = pg.user ?? '(no user)';
+  const keys = credentialKeys(config);
+  try {
+    return { session: await WarehouseSession.connect(pg), where };
+  } catch (e) {
+    const message = (e as Error).message;
+    if (e instanceof UnreachableError) {
+      throw new CheckFailure(
+        `cannot reach ${where}: ${message.replace(/^Redshift is unreachable: /, '')}`,
+        'nothing answers at that host and port: wrong endpoint, the cluster is paused, or a security group / network ACL drops this host',
+        `redshift.url (or redshift.host / redshift.port): the cluster endpoint; allow this host's IP inbound on port ${pg.port} in the cluster's VPC security group (and make the cluster publicly accessible or connect through the VPN)`,
+      );
+    }
+    const code = e instanceof WarehouseError ? e.server?.code : undefined;
+    if (code === '28P01' || code === '28000' || /password authentication failed|authentication/i.test(message)) {
+      throw new CheckFailure(`${where} refused ${user}: ${message}`, `wrong user name or password for ${user}`, `${keys.user} / ${keys.password}`);
+    }
+    if (code === '3D000') {
+      throw new CheckFailure(`${where}: ${message}`, 'the database does not exist on this cluster', 'redshift.database (or the path of redshift.url)');
+    }
+    if (/ssl|tls|certificate/i.test(message)) {
+      throw new CheckFailure(`${where}: ${message}`, 'the TLS settings do not match the server', 'redshift.ssl: true (verify), "require" (encrypt without verifying) or false');
+    }
+    throw new CheckFailure(`${where}: ${message}`, 'Redshift refused the connection', 'check redshift.url and the credentials');
+  }
+}
+
+/** `Redshift 1.0.77467` out of Redshift's long version(), `PostgreSQL 17.10` out of PostgreSQL's. */
+function shortVersion(version: string): string {
+  return /Redshift \d+(?:\.\d+)*/.exec(version)?.[0] ?? /^PostgreSQL \S+/.exec(version)?.[0] ?? version.slice(0, 60);
+}
+
+/** One line per schema with problems, and the grants that fix them. */
+function describeProblems(problems: SchemaProblems[], user: string): { detail: string; fix: string } {
+  const lines = problems.map((p) => `schema ${p.schema}: ${p.issues.join('; ')}`);
+  const fixes = problems.flatMap((p) => p.fixes);
+  return { detail: lines.join(' | '), fix: [...new Set(fixes)].join('; ') || `grant ${user} what is missing` };
+}
+
+export function checkRedshift(ctx: DoctorContext): Promise<CheckOutcome> {
+  return guarded(async () => {
+    const config = ctx.config!;
+    const { session, where } = await connect(config);
+    ctx.warehouse = session;
+    const facts = (
+      await session.query<{ etl_user: string; server_version: string; can_temp: boolean }>(
+        `SELECT current_user AS etl_user, version() AS server_version, has_database_privilege(current_database(), 'TEMP') AS can_temp`,
+      )
+    ).rows[0]!;
+    const user = facts.etl_user;
+    // GetClusterCredentials issues temporary users named IAM:<name> / IAMR:<role>; a password from
+    // the configuration is static.
+    const temporary = /^iamr?:/i.test(user);
+    const data = {
+      endpoint: where,
+      user,
+      role: config.redshift.busUser ? 'busUser' : 'main user',
+      credentials: temporary ? 'temporary' : 'static',
+      version: facts.server_version,
+    };
+    const who = `${where} as ${user} (${config.redshift.busUser ? 'redshift.busUser' : 'main user'}, ${temporary ? 'temporary' : 'static'} credentials), ${shortVersion(facts.server_version)}`;
+    if (!facts.can_temp) {
+      return fail(
+        `${who}; ${user} lacks TEMP on the database`,
+        'loads stage rows in temporary tables',
+        `GRANT TEMP ON DATABASE ${ident(String(redshiftConnection(config).database))} TO ${ident(user)}`,
+        data,
+      );
+    }
+    if (ctx.busSchemas === undefined) {
+      return warn(`${who}; bus schemas not checked`, 'the buses are listed in the source database, which the source check could not read', 'fix the source check, then run doctor again', data);
+    }
+    const schemas = [...new Set(ctx.busSchemas.map((b) => b.schema))];
+    const problems: SchemaProblems[] = [];
+    for (const schema of schemas) {
+      const p = await schemaProblems(session, config, schema, user, ctx.busSchemas.find((b) => b.schema === schema)!.rootId);
+      if (p.issues.length > 0) problems.push(p);
+    }
+    const checked = schemas.length === 0 ? 'no bus schemas yet' : `${schemas.length} bus schema${schemas.length === 1 ? '' : 's'} (${schemas.join(', ')}) with the grants and ledger loads need`;
+    if (problems.length > 0) {
+      const d = describeProblems(problems, user);
+      return fail(`${who}; ${d.detail}`, `${user} cannot load every bus schema`, d.fix, { ...data, schemas: problems });
+    }
+    return pass(`${who}; ${checked}`, { ...data, schemas });
+  });
+}
