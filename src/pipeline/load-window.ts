@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { createCombiner } from '../events/combine.js';
 import { transformEvent } from '../events/registry.js';
 import { EventError, WarehouseError } from '../errors.js';
-import { crashPoint } from './crash-points.js';
+import { crashPoint } from '../crash-points.js';
 import { explainCopyFailure } from './explain-copy-failure.js';
 import { keyOf, tableByName, type TableDef } from '../model/tables.js';
 import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
@@ -242,7 +242,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     loadId,
     events: x.events,
     eventsByType: x.eventsByType,
-    tables: Object.fromEntries([...x.staged].map(([n, s]) => [n, s.rows])),
+    tables: Object.fromEntries([...x.staged].filter(([n]) => !n.endsWith('__events')).map(([n, s]) => [n, s.rows])),
     bytesStaged: [...x.staged.values()].reduce((a, s) => a + s.compressedBytes, 0),
     windowFrom: bus.windowTime,
     windowTo,
@@ -326,7 +326,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
   const outcome =
     result.outcome === 'loaded'
       ? await finish('loaded', x.next, counted)
-      : await finish('already-loaded', result, counted);
+      : { ...(await finish('already-loaded', result, counted)), full: parsePgTimestamp(result.windowTo) > parsePgTimestamp(bus.windowTime) }; // read on past a shorter ledger window, never in a circle
   crashPoint('after-advance');
   // Staged objects go after the commit; a failed delete is left for the retention sweep.
   await deps

@@ -9,6 +9,7 @@ import { copiesDirect, ruleStatements } from './rules/index.js';
 import { obfuscate } from './rules/obfuscate.js';
 import type { WarehouseSession } from './session.js';
 import { ident } from './sql.js';
+import { crashPoint } from '../crash-points.js';
 
 export interface StagedTableWork {
   table: TableDef;
@@ -81,6 +82,7 @@ export async function applyLoad(
         await s.query(copySql({ table: obf, manifestUrl: w.obfuscations.manifestUrl, ...copy }));
         for (const sql of obfuscate(t, obf, key)) await s.query(sql);
       }
+      crashPoint('after-copy');
     }
     await insertEntry(s, entry);
     if (temps.length) await s.query(`DROP TABLE ${temps.map(ident).join(', ')}`);
@@ -88,6 +90,7 @@ export async function applyLoad(
     await s.rollback();
     throw e;
   }
+  crashPoint('before-commit');
   await s.query('COMMIT', undefined, { duringCommit: true });
   return { outcome: 'loaded' };
 }

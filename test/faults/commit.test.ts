@@ -1,0 +1,145 @@
+// Scenarios 3, 6 and 8 (reliability.md §5.2): the Redshift connection lost during COMMIT (both
+// outcomes: COMMIT ran, or never arrived), reset in the middle of the load transaction, and the
+// serializable isolation error 1023 (and a deadlock). Faults come from the stand-in
+// (`injectFault`) and from the TCP fault proxy between rsetl and the stand-in.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
+import { busRow, expectOracle, ledgerRows, settled, startFaultEnv, windowEnv, type Bus, type CliResult, type FaultEnv } from './harness.js';
+
+let env: FaultEnv;
+let proxy: FaultProxy;
+let proxied: string;
+
+/** The simple-query message of COMMIT, as pg sends it: 'Q', int32 length, the text, NUL. */
+const COMMIT = /Q[\s\S]{4}COMMIT\x00/;
+
+beforeAll(async () => {
+  env = await startFaultEnv();
+  proxy = await startFaultProxy({ target: targetOf(env.t.stack.redshiftUrl) });
+  proxied = await env.writeConfig('proxied.json', (c) => (c.redshift.url = proxy.url(c.redshift.url)));
+});
+afterEach(() => {
+  env.t.stack.standin.clearFaults();
+  proxy.clearTriggers().passThrough();
+});
+afterAll(async () => {
+  await proxy?.close();
+  await env?.stop();
+});
+
+interface Summary {
+  buses: Array<{ status: string; loads: Array<{ outcome: string }>; error?: { message: string; failureClass?: string } }>;
+}
+const summaryOf = (r: CliResult) => JSON.parse(r.stdout) as Summary;
+const poll = (bus: Bus, config?: string, extra: Record<string, string> = {}) =>
+  env.cli(['poll', '--bus', bus.schema, '--json'], { ...(config ? { config } : {}), env: { ...windowEnv(400), ...extra } });
+
+/** The window committed although the client never heard: rsetl asks the ledger and goes on. */
+async function expectResolvedAsCommitted(bus: Bus, r: CliResult): Promise<void> {
+  expect(r.status, r.stderr + r.stdout).toBe(0);
+  const s = summaryOf(r);
+  expect(s.buses[0]!.status).toBe('caught-up');
+  expect(s.buses[0]!.loads.map((l) => l.outcome)).not.toContain('already-loaded');
+  await expectOracle(env, bus);
+}
+
+/** The window did not commit: the bus fails with a retry time, nothing is in Redshift; the next poll loads it once. */
+async function expectFailedThenRecovers(bus: Bus, r: CliResult, failureClass: string | RegExp): Promise<Record<string, any>> {
+  expect(r.status, r.stderr + r.stdout).toBe(1);
+  const s = summaryOf(r);
+  expect(s.buses[0]!.status, r.stdout).toBe('failed');
+  await settled(env, bus);
+  expect(await ledgerRows(env, bus), 'ledger rows after the failed poll').toBe(0);
+  expect((await env.t.warehouse(`select count(*)::int as n from "${bus.schema}".pagenavevent`))[0]!.n, 'rows after the failed poll').toBe(0);
+  const b = await busRow(env, bus);
+  const row = JSON.stringify(b);
+  expect(b.failure_count, row).toBe(1);
+  expect(b.last_error.failureClass, row).toMatch(failureClass);
+  // Retried later: interval (3600 s here) × 2^0, with jitter.
+  expect(new Date(b.scheduled).getTime() - Date.now(), row).toBeGreaterThan(3000_000);
+  await env.pump(bus);
+  const again = await poll(bus);
+  expect(again.status, again.stderr + again.stdout).toBe(0);
+  await expectOracle(env, bus);
+  return b;
+}
+
+describe('scenario 3: the connection is lost during COMMIT', () => {
+  it('stand-in drops it AFTER running COMMIT: rsetl reads the ledger, counts the load as done, loads nothing twice', async () => {
+    const bus = await env.newBus('commit_after');
+    env.t.stack.standin.injectFault({ match: /^COMMIT/i, dropConnection: 'after' });
+    await expectResolvedAsCommitted(bus, await poll(bus));
+  });
+
+  it('stand-in drops it BEFORE COMMIT reaches the server: the ledger says no, the bus retries later, then loads once', async () => {
+    const bus = await env.newBus('commit_before');
+    env.t.stack.standin.injectFault({ match: /^COMMIT/i, dropConnection: 'before' });
+    await expectFailedThenRecovers(bus, await poll(bus), /unknown-outcome|transient/);
+  });
+
+  it('proxy resets the client right after COMMIT was sent (the server commits): resolved as committed', async () => {
+    const bus = await env.newBus('proxy_commit_sent');
+    proxy.onClientData(COMMIT, 'reset', { deliver: true });
+    const r = await poll(bus, proxied);
+    expect(proxy.stats.triggered).toBeGreaterThan(0);
+    await expectResolvedAsCommitted(bus, r);
+  });
+
+  it('proxy resets the client instead of delivering COMMIT: rolled back, retried later, loaded once', async () => {
+    const bus = await env.newBus('proxy_commit_lost');
+    proxy.onClientData(COMMIT, 'reset', { deliver: false });
+    await expectFailedThenRecovers(bus, await poll(bus, proxied), /unknown-outcome|transient/);
+  });
+
+  it('proxy blackholes the connection after COMMIT (a hang), then resets it: resolved as committed', async () => {
+    const bus = await env.newBus('proxy_commit_hang');
+    const before = proxy.stats.triggered;
+    proxy.onClientData(COMMIT, 'blackhole', { deliver: true });
+    const run = env.spawn(['poll', '--bus', bus.schema, '--json'], { config: proxied, env: windowEnv(400) });
+    await proxy.fired(before + 1);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(run.child.exitCode).toBeNull(); // still waiting for the answer to COMMIT
+    proxy.reset();
+    await expectResolvedAsCommitted(bus, await run.done);
+  });
+});
+
+describe('scenario 6: the Redshift connection is reset in the middle of the load transaction', () => {
+  it('reset during a COPY: rolled back, no partial rows, classified transient, loaded once later', async () => {
+    const bus = await env.newBus('reset_copy');
+    proxy.onClientData(/COPY "?pagenavevent/, 'reset', { deliver: true });
+    await expectFailedThenRecovers(bus, await poll(bus, proxied), 'transient');
+  });
+
+  it('closed after a few hundred bytes once the LOCK was sent (limit_data): rolled back, loaded once later', async () => {
+    const bus = await env.newBus('limit_data');
+    proxy.onClientData(/LOCK /, () => proxy.closeAfterBytes(300, { reset: true }));
+    const r = await poll(bus, proxied);
+    proxy.passThrough();
+    await expectFailedThenRecovers(bus, r, 'transient');
+  });
+});
+
+describe('scenario 8: serializable isolation violation (1023) and deadlock', () => {
+  const e1023 = { code: 'XX000', message: '1023 Serializable isolation violation on table - 156789, transactions forming the cycle are: 7654, 7655 (pid:23410)' };
+
+  it('1023 on a COPY: classified transient (by its message: SQLSTATE XX000 is generic), retried later, succeeds', async () => {
+    const bus = await env.newBus('iso_copy');
+    env.t.stack.standin.injectFault({ match: /^COPY/, error: e1023 });
+    const r = await poll(bus);
+    expect(r.stdout).toContain('1023');
+    await expectFailedThenRecovers(bus, r, 'transient');
+  });
+
+  it('1023 at COMMIT: the same', async () => {
+    const bus = await env.newBus('iso_commit');
+    env.t.stack.standin.injectFault({ match: /^COMMIT/i, error: e1023 });
+    await expectFailedThenRecovers(bus, await poll(bus), 'transient');
+  });
+
+  it('deadlock (40P01) on the LOCK: transient, retried later, succeeds', async () => {
+    const bus = await env.newBus('deadlock');
+    env.t.stack.standin.injectFault({ match: /^LOCK/, error: { code: '40P01', message: 'deadlock detected' } });
+    await expectFailedThenRecovers(bus, await poll(bus), 'transient');
+  });
+});
