@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/run-demo.js';
 import { EXIT } from '../exit-codes.js';
 import { runCommand, withCommonOptions } from '../context.js';
 
@@ -13,6 +12,7 @@ export function registerDemo(program: Command): void {
       .addHelpText('after', '\nExample:\n  npx rsetl demo\n'),
   ).action(async (opts: { users?: number; sections?: number }, cmd: Command) =>
     runCommand(cmd, async ({ out }) => {
+      const { runDemo } = await import('../../demo/run-demo.js'); // heavy: the whole local stack
       const r = await runDemo({ ...opts, onProgress: (m) => !out.json && out.info(m) });
       if (out.json) out.result(r);
       else {

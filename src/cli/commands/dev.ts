@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { startLocalStack } from '../../localstack/stack.js';
 import { runCommand } from '../context.js';
 import { untilSignal } from '../signals.js';
 
@@ -16,6 +15,8 @@ export function registerDev(program: Command): void {
     .addHelpText('after', '\nExample:\n  rsetl dev up &\n  psql "$(rsetl dev up --json | jq -r .redshiftUrl)"\n')
     .action(async (opts: { json?: boolean; dataDir: string; sourceUrl?: string; backingUrl?: string }, cmd: Command) =>
       runCommand(cmd, async ({ out }) => {
+        // Loaded on use: the local stack (PostgreSQL binaries, S3 server, stand-in) is heavy.
+        const { startLocalStack } = await import('../../localstack/stack.js');
         const stack = await startLocalStack({
           dataDir: resolve(opts.dataDir),
           persist: true,

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import { runDoctor, type CheckResult, type ConnectionDetails, type DoctorReport } from '../../doctor/run-doctor.js';
+import type { CheckResult, ConnectionDetails, DoctorReport } from '../../doctor/run-doctor.js';
 import { EXIT } from '../exit-codes.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
 
@@ -65,6 +65,7 @@ export function registerDoctor(program: Command): void {
       // The same rule as every other command's output: colour on a terminal, never under NO_COLOR or --json.
       const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
       const c = new Chalk({ level: !out.json && !noColor && process.stdout.isTTY === true ? 1 : 0 });
+      const { runDoctor } = await import('../../doctor/run-doctor.js');
       const report = await runDoctor({
         ...(opts.config !== undefined && { path: opts.config }),
         onCheck: (r, i) => out.info(formatCheck(r, i, c)),

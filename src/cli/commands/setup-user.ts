@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setupUser, type SetupUserInput, type SetupUserResult } from '../../admin/setup-user.js';
+import type { SetupUserInput, SetupUserResult } from '../../admin/setup-user.js';
 import type { RedshiftTarget } from '../../admin/redshift-endpoint.js';
 import type { RsetlConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
@@ -147,6 +147,7 @@ export function registerSetupUser(program: Command): void {
         out.info('nothing changed');
         return 0;
       }
+      const { setupUser } = await import('../../admin/setup-user.js'); // the AWS SDK clients load on use
       const r = await setupUser(input);
       if (out.json) showOnce(out, r);
       else render(out, r);
