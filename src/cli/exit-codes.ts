@@ -105,6 +105,8 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof ConfigError) return EXIT.CONFIG;
   if (e instanceof UnreachableError) return EXIT.UNREACHABLE;
   if (e instanceof PermissionError) return EXIT.PERMISSION;
+  // A refused login (wrong password, unknown user) is a permission problem wherever it surfaced.
+  if (e instanceof WarehouseError && e.server?.code && PERMISSION_SQLSTATES.has(e.server.code)) return EXIT.PERMISSION;
   // WarehouseError, SourceError, StageError, EventError: the work failed.
   if (e instanceof RsetlError) return EXIT.FAILED;
   return classifyRaw(e)?.code ?? EXIT.INTERNAL;

@@ -169,7 +169,7 @@ async function extract(
   const staged = await sink.finish();
   const from = tracker.lookbackFrom();
   const previous =
-    from === undefined
+    bus.windowIds.length === 0
       ? []
       : await idTimes(
           deps.source,
@@ -248,18 +248,23 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     windowTo,
     full: x.events >= settings.limit,
   };
-  const finish = async (outcome: RunRecord['outcome'], wm: Watermark | { windowTo: string; windowToIds: string[] }, w?: WarehouseSession) => {
+  const finish = async (
+    outcome: RunRecord['outcome'],
+    wm: Watermark | { windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] },
+    w?: WarehouseSession,
+  ) => {
     const next = 'windowTime' in wm ? { time: formatPgTimestamp(wm.windowTime), ids: wm.windowIds } : { time: wm.windowTo, ids: wm.windowToIds };
     await deps.buses.advance(bus.id, {
       windowTime: next.time,
       windowIds: next.ids,
       loadId: outcome === 'loaded' ? loadId : null,
       intervalSeconds: settings.intervalSeconds,
-      delivered: x.events,
+      // A fast-forward delivered what the committed load read, as the ledger records it.
+      delivered: 'events' in wm ? wm.events : x.events,
       // Recorded with the watermark: the days are generated after the commit and retried on the
-      // next poll if that fails. After an already-loaded fast-forward they are recorded too: the
-      // run that committed died before it could (generation is idempotent).
-      snapshotDays: x.snapshotDays,
+      // next poll if that fails. After a fast-forward, the committed load's days (from the
+      // ledger): the run that committed died before it could record them.
+      snapshotDays: 'snapshotDays' in wm ? wm.snapshotDays : x.snapshotDays,
     });
     const result: LoadOutcome = {
       ...base,
@@ -299,6 +304,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     firstEventId: x.firstEventId,
     lastEventId: x.lastEventId,
     loadedAt: loadTime,
+    snapshotDays: x.snapshotDays,
   };
   let result;
   try {

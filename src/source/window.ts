@@ -52,12 +52,12 @@ export class WatermarkTracker {
   }
 
   /**
-   * The lower bound of the near-real-time lookback query, or undefined in the backlog case where
-   * no query is needed.
+   * The new watermark's lower bound: the caller reads the times of the bus's previous window ids
+   * from there on, since those ids must stay remembered while they are not below the watermark.
    */
-  lookbackFrom(): number | undefined {
+  lookbackFrom(): number {
     const last = this.last ?? this.nowMicros;
-    return last < this.recentFrom ? undefined : Math.min(this.recentFrom, last);
+    return last < this.recentFrom ? last : Math.min(this.recentFrom, last);
   }
 
   /**
@@ -67,8 +67,13 @@ export class WatermarkTracker {
   next(previousIdsInLookback: DeliveredEvent[]): Watermark {
     const last = this.last ?? this.nowMicros;
     if (last < this.recentFrom) {
-      // Backlog: everything before `last` is delivered; remember the ids sharing `last`.
-      return { windowTime: last, windowIds: [...this.idsAtLast] };
+      // Backlog: everything before `last` is delivered; remember the ids at or after `last`:
+      // this load's ids sharing `last`, and previously delivered ids that are not older (several
+      // loads can end on the same time, and a late-committed row can sit after it). The
+      // reference kept only the former and could deliver the latter twice.
+      const ids = new Set(this.idsAtLast);
+      for (const e of previousIdsInLookback) if (e.time >= last) ids.add(e.id);
+      return { windowTime: last, windowIds: [...ids] };
     }
     const candidate = Math.min(this.recentFrom, last);
     const byId = new Map<string, DeliveredEvent>();

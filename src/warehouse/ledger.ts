@@ -19,6 +19,7 @@ export const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS ${ident(LEDGER_TABLE)} (
   "first_event_id" INT8,
   "last_event_id" INT8,
   "loaded_at" TIMESTAMP NOT NULL,
+  "snapshot_days" VARCHAR(4096),
   PRIMARY KEY ("bus_id", "load_id")
 )`;
 
@@ -33,6 +34,8 @@ export interface LedgerEntry {
   firstEventId: string | null;
   lastEventId: string | null;
   loadedAt: string;
+  /** Instructor snapshot days the load requested: a fast-forward must still generate them. */
+  snapshotDays: string[];
 }
 
 /** Identifies a bus watermark: the same bus at the same (time, ids) always hashes the same. */
@@ -45,15 +48,17 @@ function parseIds(text: string | null): string[] {
   return text ? text.split(',').filter(Boolean) : [];
 }
 
-type LedgerHit = { loadId: string; windowTo: string; windowToIds: string[] };
+type LedgerHit = { loadId: string; windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] };
 
 async function findOne(s: WarehouseSession, busId: number, column: 'from_state' | 'load_id', value: string): Promise<LedgerHit | undefined> {
-  const r = await s.query<{ load_id: string; window_to: string; window_to_ids: string | null }>(
-    `SELECT "load_id", "window_to", "window_to_ids" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND ${ident(column)} = $2 ORDER BY "loaded_at" DESC LIMIT 1`,
+  const r = await s.query<{ load_id: string; window_to: string; window_to_ids: string | null; events: string; snapshot_days: string | null }>(
+    `SELECT "load_id", "window_to", "window_to_ids", "events", "snapshot_days" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND ${ident(column)} = $2 ORDER BY "loaded_at" DESC LIMIT 1`,
     [busId, value],
   );
   const row = r.rows[0];
-  return row ? { loadId: row.load_id, windowTo: row.window_to, windowToIds: parseIds(row.window_to_ids) } : undefined;
+  return row
+    ? { loadId: row.load_id, windowTo: row.window_to, windowToIds: parseIds(row.window_to_ids), events: Number(row.events), snapshotDays: parseIds(row.snapshot_days) }
+    : undefined;
 }
 
 /** The committed load that started from this watermark, if any. */
@@ -64,7 +69,7 @@ export const findByLoadId = (s: WarehouseSession, busId: number, loadId: string)
 
 export async function insertEntry(s: WarehouseSession, e: LedgerEntry): Promise<void> {
   await s.query(
-    `INSERT INTO ${ident(LEDGER_TABLE)} ("bus_id", "load_id", "from_state", "window_from", "window_to", "window_to_ids", "events", "first_event_id", "last_event_id", "loaded_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    `INSERT INTO ${ident(LEDGER_TABLE)} ("bus_id", "load_id", "from_state", "window_from", "window_to", "window_to_ids", "events", "first_event_id", "last_event_id", "loaded_at", "snapshot_days") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     [
       e.busId,
       e.loadId,
@@ -76,6 +81,7 @@ export async function insertEntry(s: WarehouseSession, e: LedgerEntry): Promise<
       e.firstEventId,
       e.lastEventId,
       e.loadedAt,
+      e.snapshotDays.join(','),
     ],
   );
 }

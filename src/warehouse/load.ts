@@ -22,7 +22,7 @@ export interface StagedTableWork {
 
 export type LoadResult =
   | { outcome: 'loaded' }
-  | { outcome: 'already-loaded'; loadId: string; windowTo: string; windowToIds: string[] };
+  | { outcome: 'already-loaded'; loadId: string; windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] };
 
 export interface CopySettings {
   iamRole: string;

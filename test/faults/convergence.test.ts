@@ -24,23 +24,19 @@ function prng(s: number): () => number {
 }
 
 const CRASH_POINTS = ['after-stage', 'after-copy', 'before-commit', 'after-commit', 'after-advance'] as const;
-const WINDOWS = [20, 45, 90, 200, 5000];
+const WINDOWS = [30, 60, 120, 250, 5000];
 
 /**
- * KNOWN BUG (reported; source.test.ts "more events share one time…"): when a load boundary falls
- * inside a group of events with the same `time`, the next watermark forgets the group's first part
- * and loads it again. Until that is fixed the history here has no two events at the same instant;
- * set KEEP_TIES = true with the fix (the demo stream clamps many events to its end time).
+ * Keep events that share one `time` (the demo stream clamps many to its end time), so load
+ * boundaries fall inside such groups: the watermark must remember the group's first part.
  */
-const KEEP_TIES = false;
+const KEEP_TIES = true;
 
 /**
- * KNOWN BUG (reported; crash.test.ts "after-commit, then smaller windows…"): a process that finds
- * a committed load in the ledger with a SMALLER window than that load's records only its own
- * extract's snapshot days. Until fixed, all processes of one round share one (random) window size;
- * set VARY_WINDOW_IN_ROUND = true with the fix.
+ * Processes of one round use different window sizes, so a fast-forward can meet a committed load
+ * larger than its own extract (whose snapshot days come from the ledger).
  */
-const VARY_WINDOW_IN_ROUND = false;
+const VARY_WINDOW_IN_ROUND = true;
 
 let env: FaultEnv;
 const stream = untie(baseStream(21, 12));

@@ -95,11 +95,9 @@ describe('scenario 2 and neighbours: killed outside the load transaction', () =>
     expect(runs.rows[0].outcome).toBe('already-loaded');
   });
 
-  // KNOWN BUG (reported): on an already-loaded fast-forward, load-window.ts records the snapshot days
-  // of ITS extract, not of the committed load it skips; when that extract is shorter (a smaller
-  // window: run-window after a crashed poll, or a lower maxEventsPerLoad), days requested by the
-  // committed load are never generated. Remove `.fails` once fixed.
-  it.fails('after-commit, then smaller windows: the snapshot day the committed load requested is still generated', async () => {
+  // Regression: a fast-forward once recorded the snapshot days of its own (shorter) extract
+  // instead of the committed load's; the ledger now carries them.
+  it('after-commit, then smaller windows: the snapshot day the committed load requested is still generated', async () => {
     const bus = await env.newBus('after_commit_days');
     const killed = await env.cli(['poll', '--bus', bus.schema], { env: { RSETL_CRASH_AT: 'after-commit' } });
     expect(killed.signal, JSON.stringify(killed)).toBe('SIGKILL');

@@ -50,9 +50,7 @@ describe('scenario 22: disk full, unwritable output', () => {
     expect(runs.rows[0].n).toBe(0);
   }
 
-  // KNOWN BUG (reported): the error escapes as "unexpected error … this is a bug in rsetl" (exit 70).
-  // Remove `.fails` when `run-window --dry-run` reports an unusable --out folder as the operator's problem.
-  it.fails('--out that cannot be created (a path under a regular file): a clear message, no state change', async () => {
+  it('--out that cannot be created (a path under a regular file): a clear message, no state change', async () => {
     await writeFile(join(scratch, 'a-file'), 'x');
     const out = join(scratch, 'a-file', 'window');
     const r = await env.cli(['run-window', '--bus', bus.schema, '--dry-run', '--out', out]);
@@ -60,9 +58,7 @@ describe('scenario 22: disk full, unwritable output', () => {
     expectCleanFailure(r, /a-file\/window|not a directory/i);
   });
 
-  // KNOWN BUG (reported): LocalDirSink has no 'error' listener, so ENOSPC kills the process with an
-  // unhandled 'error' event and a Node stack trace (and no JSON under --json). Remove `.fails` once fixed.
-  it.fails('--out on a full disk (/dev/full): a clear message (also as JSON), no state change', async () => {
+  it('--out on a full disk (/dev/full): a clear message (also as JSON), no state change', async () => {
     const out = join(scratch, 'full');
     await mkdir(out);
     await symlink('/dev/full', join(out, 'pagenavevent.ndjson'));
@@ -167,10 +163,7 @@ describe('scenario 25: hostile names, insecure config, secrets', () => {
     expectNoSecrets(env);
   });
 
-  // KNOWN BUG (reported): Redshift's 28P01 at connect becomes WarehouseError('environment') → exit 1;
-  // README "Exit codes" says 77 (exit-codes.ts lists 28P01 as a permission SQLSTATE, but only for raw
-  // errors). Remove `.fails` once fixed.
-  it.fails('a wrong Redshift password exits 77 (permission denied), like a wrong source password', async () => {
+  it('a wrong Redshift password exits 77 (permission denied), like a wrong source password', async () => {
     const r = await env.cli(['init-etl', 'denied', '--domain', '77'], { config: await variant('bad-redshift-2.json', (u) => (u.password = wrong)) });
     expect(r.status, r.stderr).toBe(77);
   });

@@ -59,11 +59,9 @@ describe('scenario 16: a late-committing outbox transaction', () => {
 });
 
 describe('scenario 16, continued: the watermark never forgets a delivered event', () => {
-  // KNOWN BUG (reported): WatermarkTracker.next() (src/source/window.ts), backlog branch, keeps
-  // only this load's ids at its last time and drops the bus's previous window ids, so events
-  // delivered earlier at a time >= the new watermark are read and loaded again. Remove `.fails`
-  // from both once fixed.
-  it.fails('a late row, then a quiet spell longer than the lookback: the rows delivered before are not loaded again', async () => {
+  // Regression: the backlog branch of the watermark once kept only the load's own ids at its last
+  // time, dropping earlier delivered ids at or after it, which were then loaded again.
+  it('a late row, then a quiet spell longer than the lookback: the rows delivered before are not loaded again', async () => {
     const bus = await env.newBus('late_then_quiet');
     // In process, with a 3 s lookback instead of 300 s: the same algorithm, without waiting 5 minutes.
     const config = { ...env.t.config, poll: { ...env.t.config.poll, lookbackSeconds: 3 } };
@@ -92,7 +90,7 @@ describe('scenario 16, continued: the watermark never forgets a delivered event'
     await expectOracle(env, bus);
   });
 
-  it.fails('more events share one time than a load takes: the next poll does not load the first part again', async () => {
+  it('more events share one time than a load takes: the next poll does not load the first part again', async () => {
     const bus = await env.newBus('ties', []);
     const t0 = new Date(Date.now() - 20 * 60_000);
     const tied = Array.from({ length: 30 }, () => pageView(template, t0));

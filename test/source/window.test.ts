@@ -24,8 +24,17 @@ describe('the reference watermark algorithm', () => {
   it('moves to the last event and remembers the ids sharing its time when behind (backlog)', () => {
     const last = now - 3600 * S;
     const t = track([['1', last - S], ['2', last], ['3', last]]);
-    expect(t.lookbackFrom()).toBeUndefined();
+    expect(t.lookbackFrom()).toBe(last);
     expect(t.next([])).toEqual({ windowTime: last, windowIds: ['2', '3'] });
+  });
+
+  it('keeps remembering earlier loads\' ids at or after the new watermark (several loads ending on one time)', () => {
+    const last = now - 3600 * S;
+    const t = track([['4', last], ['5', last]]);
+    // ids 2 and 3 were delivered by the previous load at the same time; 9 is a late row after it.
+    const next = t.next([{ id: '2', time: last }, { id: '3', time: last }, { id: '9', time: last + S }]);
+    expect(next.windowTime).toBe(last);
+    expect(new Set(next.windowIds)).toEqual(new Set(['2', '3', '4', '5', '9']));
   });
 
   it('stays five minutes behind and remembers delivered ids in the lookback (near real time)', () => {
