@@ -24,7 +24,11 @@ export interface S3Settings {
 }
 
 export function createS3Client(s: S3Settings): S3Client {
-  const config: S3ClientConfig = { region: s.region };
+  const config: S3ClientConfig = {
+    region: s.region,
+    // An S3 endpoint that stops answering must fail the load, not hang it (the SDK retries first).
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 300_000 },
+  };
   if (s.endpoint) config.endpoint = s.endpoint;
   if (s.forcePathStyle ?? Boolean(s.endpoint)) config.forcePathStyle = true;
   if (s.credentials) config.credentials = s.credentials;

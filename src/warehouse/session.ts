@@ -15,7 +15,17 @@ export class WarehouseSession {
   ) {}
 
   static async connect(config: pg.ClientConfig, schema?: string): Promise<WarehouseSession> {
-    const client = new pg.Client({ ...config, types: textTypes, application_name: 'rsetl' });
+    const client = new pg.Client({
+      ...config,
+      types: textTypes,
+      application_name: 'rsetl',
+      // A cluster that stops answering must fail the load (and release the bus lock), not hang a
+      // cron run forever: TCP keepalive notices a dead peer, and no statement may take over an hour
+      // (COPYs of a coalesced load take seconds to minutes; WLM queueing adds some).
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+      query_timeout: 3_600_000,
+    });
     // A dropped connection must surface as a failed query, not crash the process.
     client.on('error', () => undefined);
     try {
