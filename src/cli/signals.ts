@@ -10,8 +10,9 @@ export interface StopSignals {
 
 export function installStopSignals(): StopSignals {
   let got: 'SIGINT' | 'SIGTERM' | undefined;
+  let done = false;
   const handler = (sig: 'SIGINT' | 'SIGTERM') => {
-    if (got) process.exit(sig === 'SIGINT' ? 130 : 143);
+    if (got || done) process.exit(sig === 'SIGINT' ? 130 : 143);
     got = sig;
     process.stderr.write(`rsetl: ${sig} received, stopping after the current load (again to force)\n`);
   };
@@ -22,9 +23,10 @@ export function installStopSignals(): StopSignals {
   return {
     requested: () => got !== undefined,
     signal: () => got,
+    // After the work is done a signal still ends the process with its code (never Node's default
+    // death by signal, which would report no exit status to cron).
     dispose: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      done = true;
     },
   };
 }
