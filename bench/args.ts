@@ -1,0 +1,95 @@
+// Command line of `npm run bench -- [options]`.
+import { parseArgs } from 'node:util';
+
+export interface BenchArgs {
+  events: number;
+  json: boolean;
+  latencyStatementMs: number;
+  latencyCopyMs: number;
+  /** Events per load of the old system's shape (one window per transaction). */
+  windowedMaxEventsPerLoad: number;
+  /** Events the windowed run loads (projected linearly to `events` when smaller). */
+  windowedSample: number;
+  skipWindowed: boolean;
+  skipLatency: boolean;
+  skipBaselines: boolean;
+  /** Runs of baselines (a) and (b), the fastest reported. */
+  repeats: number;
+  /** Profile a second, unmeasured rsetl run of the same events with `node --cpu-prof`. */
+  cpuProf: boolean;
+  /** Keep the temp folder (configs, traces); servers are stopped anyway. */
+  keep: boolean;
+  /** Extra node flags for the rsetl children (e.g. --max-old-space-size=200). */
+  childNodeOptions: string[];
+  /** Also write the JSON object to this file. */
+  out: string | undefined;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --events N                  events generated into the source (default 200000)
+  --json                      print one JSON object instead of the readable report
+  --latency-statement MS      simulated Redshift latency per statement (default 100)
+  --latency-copy MS           simulated Redshift latency per COPY (default 1500)
+  --max-events-per-load N     events per load of the old system's shape, the windowed run (default 5000)
+  --windowed-sample N         events the windowed run loads; projected linearly to --events (default 20000)
+  --skip-windowed             no windowed run (speedupVsWindowed is null)
+  --skip-latency              no latency-model runs at all (coalesced and windowed)
+  --skip-baselines            no baselines (a), (b), (c)
+  --repeats N                 runs of baselines (a) and (b); the fastest is reported (default 3)
+  --cpu-prof                  also profile an extra rsetl run of the same events (node --cpu-prof), summarised
+  --child-node-options=STR    extra node flags for the rsetl children, e.g. --child-node-options=--max-old-space-size=200
+  --out FILE                  also write the JSON object to FILE
+  --keep                      keep the temp folder (child configs, round-trip traces) for inspection
+  -h, --help                  this text
+`;
+
+function positiveInt(name: string, v: string | undefined, dflt: number, min = 1): number {
+  if (v === undefined) return dflt;
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      events: { type: 'string' },
+      json: { type: 'boolean' },
+      'latency-statement': { type: 'string' },
+      'latency-copy': { type: 'string' },
+      'max-events-per-load': { type: 'string' },
+      'windowed-sample': { type: 'string' },
+      'skip-windowed': { type: 'boolean' },
+      'skip-latency': { type: 'boolean' },
+      'skip-baselines': { type: 'boolean' },
+      repeats: { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      keep: { type: 'boolean' },
+      out: { type: 'string' },
+      'child-node-options': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return {
+    events: positiveInt('events', values.events, 200_000),
+    json: values.json ?? false,
+    latencyStatementMs: positiveInt('latency-statement', values['latency-statement'], 100, 0),
+    latencyCopyMs: positiveInt('latency-copy', values['latency-copy'], 1500, 0),
+    windowedMaxEventsPerLoad: positiveInt('max-events-per-load', values['max-events-per-load'], 5000),
+    windowedSample: positiveInt('windowed-sample', values['windowed-sample'], 20_000),
+    skipWindowed: values['skip-windowed'] ?? false,
+    skipLatency: values['skip-latency'] ?? false,
+    skipBaselines: values['skip-baselines'] ?? false,
+    repeats: positiveInt('repeats', values.repeats, 3),
+    cpuProf: values['cpu-prof'] ?? false,
+    keep: values.keep ?? false,
+    out: values.out,
+    childNodeOptions: (values['child-node-options'] ?? '').split(/\s+/).filter(Boolean),
+    help: values.help ?? false,
+  };
+}
