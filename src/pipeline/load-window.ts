@@ -3,22 +3,18 @@
 // bus, delete the staged objects. The caller holds the bus's lock.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { createCombiner } from '../events/combine.js';
-import { transformEvent } from '../events/registry.js';
-import { EventError, WarehouseError } from '../errors.js';
+import { WarehouseError } from '../errors.js';
 import { crashPoint } from '../crash-points.js';
 import { explainCopyFailure } from './explain-copy-failure.js';
 import { keyOf, tableByName, type TableDef } from '../model/tables.js';
 import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
-import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
-import { WatermarkTracker, type Watermark } from '../source/window.js';
+import type { Watermark } from '../source/window.js';
 import type { ObjectStore } from '../stage/object-store.js';
-import { keyColumns, rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import { StagedLoad, type LineSink, type StagedTable } from '../stage/staged-load.js';
-import { eventOf, eventsStageName, tagRow } from '../stage/event-origin.js';
+import { extract, type Extracted } from './extract.js';
 import { findByLoadId } from '../warehouse/ledger.js';
-import { applyLoad, deleteStageName, obfuscateStageName, type StagedTableWork } from '../warehouse/load.js';
+import { applyLoad, type StagedTableWork } from '../warehouse/load.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
 export interface LoadSettings {
@@ -71,112 +67,6 @@ export interface LoadOutcome {
 export function newLoadId(busId: number, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${stamp}-b${busId}-${randomBytes(3).toString('hex')}`;
-}
-
-interface Extracted {
-  events: number;
-  eventsByType: Record<string, number>;
-  staged: Map<string, StagedTable>;
-  /** Instructor snapshot days the load's events requested (generated after the commit). */
-  snapshotDays: string[];
-  next: Watermark;
-  firstEventId: string | null;
-  lastEventId: string | null;
-}
-
-/**
- * Source → transform → combine → sink. Append-table rows stream to the sink as events are read;
- * keyed tables are combined in memory (bounded by distinct keys) and written at the end.
- */
-async function extract(
-  deps: LoadDeps,
-  bus: Bus,
-  settings: LoadSettings,
-  sink: LineSink,
-  loadTime: string,
-  opts: { shadowEvents: boolean },
-): Promise<Extracted> {
-  const now = await sourceNow(deps.source);
-  const nowMicros = parsePgTimestamp(now);
-  const tracker = new WatermarkTracker(nowMicros, settings.lookbackSeconds * 1e6, settings.lookbackIds);
-  const encoders = new Map<string, RowEncoder>();
-  const encoderFor = (name: string, make: () => RowEncoder) => {
-    let e = encoders.get(name);
-    if (!e) encoders.set(name, (e = make()));
-    return e;
-  };
-  const writeRow = (table: string, row: object) => {
-    sink.write(table, encoderFor(table, () => rowEncoder(tableByName(table).columns))(row as Record<string, unknown>));
-    if (opts.shadowEvents) sink.write(eventsStageName(table), `${eventOf(row) ?? ''}\n`);
-  };
-  const combiner = createCombiner({ onAppend: writeRow });
-  const eventsByType: Record<string, number> = {};
-  let events = 0;
-  let firstEventId: string | null = null;
-  let lastEventId: string | null = null;
-  for await (const page of readWindow(deps.source, {
-    table: settings.sourceTable,
-    rootId: bus.rootId,
-    windowTime: bus.windowTime,
-    windowIds: bus.windowIds,
-    now,
-    limit: settings.limit,
-    deadLetter: { controlSchema: settings.controlSchema, busId: bus.id },
-  })) {
-    for (const row of page) {
-      tracker.observe({ id: row.id, time: parsePgTimestamp(row.time) });
-      let result;
-      try {
-        result = transformEvent({ id: row.id, guid: row.guid, time: row.time, datajson: row.datajson }, { loadTime });
-      } catch (e) {
-        if (!(e instanceof EventError) || settings.invalidEvents !== 'dead-letter') throw e;
-        // Configured to set invalid events aside instead of blocking: never silently dropped.
-        await deps.buses.deadLetter(bus.id, [row], { by: 'rsetl poll', reason: 'poll.invalidEvents = dead-letter', error: e.toJSON() }, { clearFailure: false });
-        const type = `dead-letter:${e.event.type ?? 'unknown'}`;
-        eventsByType[type] = (eventsByType[type] ?? 0) + 1;
-        events++;
-        continue;
-      }
-      const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
-      eventsByType[key] = (eventsByType[key] ?? 0) + 1;
-      for (const op of result.ops) if (op.op === 'put') tagRow(op.row, row.id);
-      combiner.add(result.ops, events);
-      firstEventId ??= row.id;
-      lastEventId = row.id;
-      events++;
-    }
-    await sink.drain();
-  }
-  const { puts, deletes, obfuscations, snapshotDays } = combiner.result();
-  let written = 0;
-  for (const [table, rows] of puts) {
-    for (const row of rows) {
-      writeRow(table, row);
-      if (++written % 5000 === 0) await sink.drain();
-    }
-  }
-  for (const [table, keys] of deletes) {
-    const t = tableByName(table);
-    const key = keyOf(t)!;
-    const enc = encoderFor(deleteStageName(table), () => rowEncoder(keyColumns(t, key)));
-    for (const k of keys) sink.write(deleteStageName(table), enc(k as Record<string, unknown>));
-  }
-  if (obfuscations.length > 0) {
-    const t = tableByName('usr');
-    const enc = rowEncoder(keyColumns(t, ['id']));
-    for (const k of obfuscations) sink.write(obfuscateStageName('usr'), enc(k));
-  }
-  const staged = await sink.finish();
-  const from = tracker.lookbackFrom();
-  const previous =
-    bus.windowIds.length === 0
-      ? []
-      : await idTimes(
-          deps.source,
-          { table: settings.sourceTable, rootId: bus.rootId, ids: bus.windowIds, from: formatPgTimestamp(from), to: now },
-          parsePgTimestamp,
-        );
-  return { events, eventsByType, staged, snapshotDays, next: tracker.next(previous), firstEventId, lastEventId };
 }
 
 function workFrom(staged: Map<string, StagedTable>): StagedTableWork[] {
