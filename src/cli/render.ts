@@ -17,6 +17,8 @@ export interface OutputOptions {
 
 export interface Output {
   json: boolean;
+  /** The colour of stdout under this output's rules (TTY, NO_COLOR, --json), for commands that style their own lines. */
+  colour: ChalkInstance;
   /** --json: the command's result as one JSON line on stdout. Human mode prints nothing: use table/info. */
   result(obj: unknown): void;
   /** An aligned text table; columns default to every key of the rows, in first-seen order. */
@@ -91,6 +93,7 @@ export function createOutput(opts: OutputOptions): Output {
 
   return {
     json: opts.json,
+    colour: c,
     result(obj) {
       if (opts.json) write(out, toJsonLine(obj), true);
     },

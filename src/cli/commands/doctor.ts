@@ -62,9 +62,7 @@ export function registerDoctor(program: Command): void {
   ).action(async (_opts: unknown, cmd: Command) =>
     runCommand(cmd, async ({ out }) => {
       const opts = cmd.optsWithGlobals() as { config?: string };
-      // The same rule as every other command's output: colour on a terminal, never under NO_COLOR or --json.
-      const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
-      const c = new Chalk({ level: !out.json && !noColor && process.stdout.isTTY === true ? 1 : 0 });
+      const c = out.colour;
       const { runDoctor } = await import('../../doctor/run-doctor.js');
       const report = await runDoctor({
         ...(opts.config !== undefined && { path: opts.config }),
