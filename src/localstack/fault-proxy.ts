@@ -7,6 +7,7 @@
 // right before) a chosen statement reaches the server. These are Toxiproxy's `latency`,
 // `timeout`, `reset_peer` and `limit_data` toxics; no Toxiproxy binary exists on this machine.
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenLocal } from './free-port.js';
 
 /** What a trigger does to the connection whose client sent the matching bytes. */
 export type TriggerAction = 'reset' | 'close' | 'blackhole' | ((conn: ProxyConnection, chunk: Buffer) => void);
@@ -367,15 +368,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     conns.add(c);
     stats.open++;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(server, options.port, options.host);
   const host = options.host ?? '127.0.0.1';
 
   let closing: Promise<void> | undefined;

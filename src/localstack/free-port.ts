@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it on bind to port 0). */
 export async function freePort(): Promise<number> {
@@ -12,4 +12,17 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Starts a local server listening (default 127.0.0.1, a free port) and returns the port it got. */
+export async function listenLocal(server: Server, port = 0, host = '127.0.0.1'): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
 }

@@ -1,6 +1,7 @@
 // The stand-in's listening socket and the parts its sessions share: the S3 reader, the per-database
 // load logs, the statement cache and the injected faults.
 import { createServer, type Socket } from 'node:net';
+import { listenLocal } from '../free-port.js';
 import { Faults } from './faults.js';
 import type { RedshiftStandin, StandinOptions } from './index.js';
 import { LoadLog } from './load-log.js';
@@ -43,15 +44,7 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
   const server = createServer((socket: Socket) => {
     sessions.add(new StandinSession(socket, context));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(server, options.port, options.host);
   const url = new URL(options.backendUrl);
   url.hostname = options.host ?? '127.0.0.1';
   url.port = String(port);
