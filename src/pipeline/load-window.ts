@@ -141,7 +141,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
   const finish = async (
     outcome: RunRecord['outcome'],
     wm: Watermark | { windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] },
-    w?: WarehouseSession,
+    counts: { statements: number; copies: number } = { statements: 0, copies: 0 },
   ) => {
     const next = 'windowTime' in wm ? { time: formatPgTimestamp(wm.windowTime), ids: wm.windowIds } : { time: wm.windowTo, ids: wm.windowToIds };
     await deps.buses.advance(bus.id, {
@@ -160,8 +160,8 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       ...base,
       outcome,
       windowTo: next.time,
-      statements: w?.statements ?? 0,
-      copies: w?.copies ?? 0,
+      statements: counts.statements,
+      copies: counts.copies,
       durationMs: Date.now() - started,
     };
     if (outcome !== 'empty') {
@@ -218,7 +218,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     }
   }
   crashPoint('after-commit');
-  const counted = { statements: w.statements - before.statements, copies: w.copies - before.copies } as WarehouseSession;
+  const counted = { statements: w.statements - before.statements, copies: w.copies - before.copies };
   const outcome =
     result.outcome === 'loaded'
       ? await finish('loaded', x.next, counted)
