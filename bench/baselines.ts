@@ -24,11 +24,12 @@ import { copyText } from '../src/demo/outbox.js';
 import { createCombiner } from '../src/events/combine.js';
 import { transformEvent, type TransformResult } from '../src/events/registry.js';
 import type { ColumnDef } from '../src/model/columns.js';
-import { keyOf, TABLE_DEFS, tableByName } from '../src/model/tables.js';
+import { TABLE_DEFS, tableByName } from '../src/model/tables.js';
+import { combinedLines, keyOpCounts } from '../src/stage/combined-lines.js';
 import { readWindow, sourceNow, type OutboxRow, type WindowQuery } from '../src/source/outbox.js';
 import { textTypes } from '../src/source/pg-types.js';
 import { formatPgTimestamp } from '../src/source/timestamps.js';
-import { keyColumns, rowEncoder, truncateUtf8, type RowEncoder } from '../src/stage/row-encoder.js';
+import { rowEncoder, truncateUtf8, type RowEncoder } from '../src/stage/row-encoder.js';
 import { ident } from '../src/warehouse/sql.js';
 
 export interface WindowSpec {
@@ -250,19 +251,13 @@ export async function prepareBaseline(w: WindowSpec, opts: { loadSize: number; d
     split.combineMs += performance.now() - t0;
     const puts: Line[] = [];
     for (const [table, list] of result.puts) for (const row of list) puts.push({ table, row: row as Record<string, unknown> });
-    encodeLines(puts);
+    // Keyed tables are staged as rsetl stages them: keys to delete and users to obfuscate in
+    // their table's own file (stage/combined-lines.ts).
     t0 = performance.now();
-    for (const [table, keys] of result.deletes) {
-      const t = tableByName(table);
-      const enc = encoderOf(`${table}__delete`, () => rowEncoder(keyColumns(t, keyOf(t)!)));
-      for (const k of keys) gz.add(`${table}__delete`, enc(k as Record<string, unknown>));
-      keyRows += keys.length;
-    }
-    if (result.obfuscations.length > 0) {
-      const enc = encoderOf('usr__obfuscate', () => rowEncoder(keyColumns(tableByName('usr'), ['id'])));
-      for (const k of result.obfuscations) gz.add('usr__obfuscate', enc(k));
-      keyRows += result.obfuscations.length;
-    }
+    const ops = keyOpCounts(result);
+    for (const l of combinedLines(result, ops)) gz.add(l.table, l.line);
+    rows += puts.length;
+    for (const o of ops.values()) keyRows += o.deletes + o.obfuscations;
     split.encodeMs += performance.now() - t0;
     gz.compress(true);
     combiner = newCombiner();

@@ -2,7 +2,7 @@
 // hints appear (seed-system.md §4.1: progress.edgepath DISTKEY; SORTKEY on activity.etltime,
 // progressovertime.time, timespentdiscrete.endtime, instructorsnapshotday.date); Redshift picks
 // encodings itself. Primary keys are informational in Redshift, as they were in the reference.
-import { sqlType } from './columns.js';
+import { sqlType, type ColumnDef } from './columns.js';
 import { CREATION_ORDER, tableByName, type TableDef } from './tables.js';
 import { ident } from '../warehouse/sql.js';
 
@@ -15,6 +15,16 @@ export function createTableSql(t: TableDef, opts: { ifNotExists?: boolean } = {}
     .filter(Boolean)
     .join(' ');
   return `CREATE TABLE ${opts.ifNotExists ? 'IF NOT EXISTS ' : ''}${ident(t.name)} (\n${cols.join(',\n')}\n)${attrs ? ` ${attrs}` : ''}`;
+}
+
+/**
+ * A load's temp stage for a table whose staged file also carries key ops: every column nullable
+ * (a key row has only its key), the extra columns appended, and the target's DISTKEY so the
+ * stage joins its target slice-locally.
+ */
+export function stageTableSql(t: TableDef, stage: string, columns: Readonly<Record<string, ColumnDef>>): string {
+  const cols = Object.entries(columns).map(([name, c]) => `${ident(name)} ${sqlType(c)}`);
+  return `CREATE TEMP TABLE ${ident(stage)} (${cols.join(', ')})${t.distKey ? ` DISTKEY (${ident(t.distKey)})` : ''}`;
 }
 
 /** Every table's DDL, in the reference's creation order. */

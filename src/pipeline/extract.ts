@@ -5,21 +5,23 @@
 import { createCombiner } from '../events/combine.js';
 import { transformEvent } from '../events/registry.js';
 import { EventError } from '../errors.js';
-import { keyOf, tableByName } from '../model/tables.js';
+import { tableByName } from '../model/tables.js';
 import type { Bus } from '../source/bus-store.js';
 import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import { WatermarkTracker, type Watermark } from '../source/window.js';
 import { eventOf, eventsStageName, tagRow } from '../stage/event-origin.js';
-import { keyColumns, rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
+import { combinedLines, keyOpCounts, type KeyOpCounts } from '../stage/combined-lines.js';
+import { rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import type { LineSink, StagedTable } from '../stage/staged-load.js';
-import { deleteStageName, obfuscateStageName } from '../warehouse/load.js';
 import type { LoadDeps, LoadSettings } from './load-window.js';
 
 export interface Extracted {
   events: number;
   eventsByType: Record<string, number>;
   staged: Map<string, StagedTable>;
+  /** Staged tables that also carry keys to delete or users to obfuscate (stage/combined-lines.ts). */
+  keyOps: Map<string, KeyOpCounts>;
   /** Instructor snapshot days the load's events requested (generated after the commit). */
   snapshotDays: string[];
   next: Watermark;
@@ -90,24 +92,13 @@ export async function extract(
     }
     await sink.drain();
   }
-  const { puts, deletes, obfuscations, snapshotDays } = combiner.result();
+  const combined = combiner.result();
+  const keyOps = keyOpCounts(combined);
   let written = 0;
-  for (const [table, rows] of puts) {
-    for (const row of rows) {
-      writeRow(table, row);
-      if (++written % 5000 === 0) await sink.drain();
-    }
-  }
-  for (const [table, keys] of deletes) {
-    const t = tableByName(table);
-    const key = keyOf(t)!;
-    const enc = encoderFor(deleteStageName(table), () => rowEncoder(keyColumns(t, key)));
-    for (const k of keys) sink.write(deleteStageName(table), enc(k as Record<string, unknown>));
-  }
-  if (obfuscations.length > 0) {
-    const t = tableByName('usr');
-    const enc = rowEncoder(keyColumns(t, ['id']));
-    for (const k of obfuscations) sink.write(obfuscateStageName('usr'), enc(k));
+  for (const l of combinedLines(combined, keyOps)) {
+    sink.write(l.table, l.line);
+    if (opts.shadowEvents) sink.write(eventsStageName(l.table), `${l.eventId}\n`);
+    if (++written % 5000 === 0) await sink.drain();
   }
   const staged = await sink.finish();
   const from = tracker.lookbackFrom();
@@ -119,5 +110,5 @@ export async function extract(
           { table: settings.sourceTable, rootId: bus.rootId, ids: bus.windowIds, from: formatPgTimestamp(from), to: now },
           parsePgTimestamp,
         );
-  return { events, eventsByType, staged, snapshotDays, next: tracker.next(previous), firstEventId, lastEventId };
+  return { events, eventsByType, staged, keyOps, snapshotDays: combined.snapshotDays, next: tracker.next(previous), firstEventId, lastEventId };
 }

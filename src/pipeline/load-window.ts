@@ -6,12 +6,12 @@ import type pg from 'pg';
 import { WarehouseError } from '../errors.js';
 import { crashPoint } from '../crash-points.js';
 import { explainCopyFailure } from './explain-copy-failure.js';
-import { keyOf, tableByName, type TableDef } from '../model/tables.js';
+import { tableByName } from '../model/tables.js';
 import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import type { Watermark } from '../source/window.js';
 import type { ObjectStore } from '../stage/object-store.js';
-import { StagedLoad, type LineSink, type StagedTable } from '../stage/staged-load.js';
+import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted } from './extract.js';
 import { findByLoadId } from '../warehouse/ledger.js';
 import { applyLoad, type StagedTableWork } from '../warehouse/load.js';
@@ -69,22 +69,31 @@ export function newLoadId(busId: number, now = new Date()): string {
   return `${stamp}-b${busId}-${randomBytes(3).toString('hex')}`;
 }
 
-function workFrom(staged: Map<string, StagedTable>): StagedTableWork[] {
-  const work = new Map<string, StagedTableWork>();
-  const entry = (t: TableDef) => {
-    let w = work.get(t.name);
-    if (!w) work.set(t.name, (w = { table: t }));
-    return w;
-  };
-  for (const [name, st] of staged) {
-    const [table, extra] = name.split('__') as [string, string | undefined];
-    if (extra === 'events') continue; // shadow of event ids, never COPYed
-    const t = tableByName(table);
-    if (extra === 'delete') Object.assign(entry(t), { deletes: st, deleteKey: keyOf(t) });
-    else if (extra === 'obfuscate') entry(t).obfuscations = st;
-    else entry(t).rows = st;
+function workFrom(x: Pick<Extracted, 'staged' | 'keyOps'>): StagedTableWork[] {
+  const work: StagedTableWork[] = [];
+  for (const [name, staged] of x.staged) {
+    if (name.endsWith('__events')) continue; // shadow of event ids, never COPYed
+    const keyOps = x.keyOps.get(name);
+    work.push({ table: tableByName(name), staged, ...(keyOps ? { keyOps } : {}) });
   }
-  return [...work.values()];
+  return work;
+}
+
+/** Rows staged per table, with a load's keys to delete as `<table>__delete` and obfuscations as `usr__obfuscate`. */
+function stagedCounts(x: Pick<Extracted, 'staged' | 'keyOps'>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, staged] of x.staged) {
+    if (name.endsWith('__events')) continue;
+    const ops = x.keyOps.get(name);
+    if (!ops) {
+      out[name] = staged.rows;
+      continue;
+    }
+    if (ops.puts > 0) out[name] = ops.puts;
+    if (ops.deletes > 0) out[`${name}__delete`] = ops.deletes;
+    if (ops.obfuscations > 0) out[`${name}__obfuscate`] = ops.obfuscations;
+  }
+  return out;
 }
 
 /** Extracts, transforms and writes the next window to a local folder; touches neither S3 nor Redshift. */
@@ -104,7 +113,7 @@ export async function dryRunWindow(
   return {
     events: x.events,
     eventsByType: x.eventsByType,
-    tables: Object.fromEntries([...x.staged].map(([n, s]) => [n, s.rows])),
+    tables: stagedCounts(x),
     windowTo: formatPgTimestamp(x.next.windowTime),
   };
 }
@@ -132,7 +141,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     loadId,
     events: x.events,
     eventsByType: x.eventsByType,
-    tables: Object.fromEntries([...x.staged].filter(([n]) => !n.endsWith('__events')).map(([n, s]) => [n, s.rows])),
+    tables: stagedCounts(x),
     bytesStaged: [...x.staged.values()].reduce((a, s) => a + s.compressedBytes, 0),
     windowFrom: bus.windowTime,
     windowTo,
@@ -198,7 +207,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
   };
   let result;
   try {
-    result = await applyLoad(w, entry, workFrom(x.staged), {
+    result = await applyLoad(w, entry, workFrom(x), {
       iamRole: settings.iamRole,
       ...(settings.s3Region ? { region: settings.s3Region } : {}),
     });

@@ -1,23 +1,22 @@
 // The load transaction (spec §1 step 5, §4, §6): everything that changes Redshift for one load
-// happens between BEGIN and COMMIT, the ledger row included, with one COPY per staged file set.
-import { TABLE_DEFS, type TableDef } from '../model/tables.js';
-import { sqlType } from '../model/columns.js';
+// happens between BEGIN and COMMIT, the ledger row included, with one COPY per touched table.
+import { keyOf, TABLE_DEFS, type TableDef } from '../model/tables.js';
+import { stageTableSql } from '../model/ddl.js';
+import { columnsWithOp, type KeyOpCounts } from '../stage/combined-lines.js';
 import type { StagedTable } from '../stage/staged-load.js';
 import { copySql } from './copy.js';
 import { findByStart, insertEntry, LEDGER_TABLE, watermarkHash, type LedgerEntry } from './ledger.js';
 import { copiesDirect, ruleStatements } from './rules/index.js';
-import { obfuscate } from './rules/obfuscate.js';
+import { keyOpStatements } from './rules/key-ops.js';
 import type { WarehouseSession } from './session.js';
 import { ident } from './sql.js';
 import { crashPoint } from '../crash-points.js';
 
 export interface StagedTableWork {
   table: TableDef;
-  rows?: StagedTable;
-  deletes?: StagedTable;
-  deleteKey?: readonly string[];
-  /** usr ids whose personal columns are nulled after the upsert (GDPR obfuscation). */
-  obfuscations?: StagedTable;
+  staged: StagedTable;
+  /** Set when the staged file also carries keys to delete or users to obfuscate (an `rsetl_op` column). */
+  keyOps?: KeyOpCounts;
 }
 
 export type LoadResult =
@@ -28,10 +27,6 @@ export interface CopySettings {
   iamRole: string;
   region?: string;
 }
-
-/** Names of the extra stages of a table (in S3 and as temp tables). */
-export const deleteStageName = (table: string) => `${table}__delete`;
-export const obfuscateStageName = (table: string) => `${table}__obfuscate`;
 
 export async function applyLoad(
   s: WarehouseSession,
@@ -55,32 +50,15 @@ export async function applyLoad(
     }
     for (const w of ordered) {
       const t = w.table;
-      let stage: string | undefined;
-      let deleteStage: string | undefined;
-      if (w.rows && copiesDirect(t)) {
-        await s.query(copySql({ table: t.name, manifestUrl: w.rows.manifestUrl, ...copy }));
-      } else if (w.rows) {
-        stage = `rsetl_stage_${t.name}`;
-        await s.query(`CREATE TEMP TABLE ${ident(stage)} (LIKE ${ident(t.name)})`);
+      if (copiesDirect(t) && !w.keyOps) {
+        await s.query(copySql({ table: t.name, manifestUrl: w.staged.manifestUrl, ...copy }));
+      } else {
+        const stage = `rsetl_stage_${t.name}`;
+        await s.query(w.keyOps ? stageTableSql(t, stage, columnsWithOp(t)) : `CREATE TEMP TABLE ${ident(stage)} (LIKE ${ident(t.name)})`);
         temps.push(stage);
-        await s.query(copySql({ table: stage, manifestUrl: w.rows.manifestUrl, ...copy }));
-      }
-      if (w.deletes && w.deleteKey) {
-        deleteStage = `rsetl_stage_${deleteStageName(t.name)}`;
-        const cols = w.deleteKey.map((k) => `${ident(k)} ${sqlType(t.columns[k]!)}`).join(', ');
-        await s.query(`CREATE TEMP TABLE ${ident(deleteStage)} (${cols})`);
-        temps.push(deleteStage);
-        await s.query(copySql({ table: deleteStage, manifestUrl: w.deletes.manifestUrl, ...copy }));
-      }
-      const ctx = { table: t, ...(stage ? { stage } : {}), ...(deleteStage ? { deleteStage } : {}) };
-      for (const sql of ruleStatements(ctx)) await s.query(sql);
-      if (w.obfuscations) {
-        const key = t.primaryKey ?? ['id'];
-        const obf = `rsetl_stage_${obfuscateStageName(t.name)}`;
-        await s.query(`CREATE TEMP TABLE ${ident(obf)} (${key.map((k) => `${ident(k)} ${sqlType(t.columns[k]!)}`).join(', ')})`);
-        temps.push(obf);
-        await s.query(copySql({ table: obf, manifestUrl: w.obfuscations.manifestUrl, ...copy }));
-        for (const sql of obfuscate(t, obf, key)) await s.query(sql);
+        await s.query(copySql({ table: stage, manifestUrl: w.staged.manifestUrl, ...copy }));
+        if (w.keyOps) for (const sql of keyOpStatements(t, stage, keyOf(t) ?? ['id'], w.keyOps)) await s.query(sql);
+        if (!w.keyOps || w.keyOps.puts > 0) for (const sql of ruleStatements({ table: t, stage })) await s.query(sql);
       }
       crashPoint('after-copy');
     }

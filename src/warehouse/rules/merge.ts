@@ -4,21 +4,16 @@
 // event wins). Written with explicit WHEN clauses, which Redshift and PostgreSQL both accept.
 import { ident } from '../sql.js';
 import { columnsOf, keyMatch, type RuleContext } from './rule-context.js';
-import { deleteByKey } from './delete.js';
 
 export function merge(ctx: RuleContext, key: readonly string[]): string[] {
-  const out: string[] = [];
-  if (ctx.stage) {
-    const t = ctx.table.name;
-    const s = ctx.stage;
-    const cols = columnsOf(ctx.table);
-    const set = cols.filter((c) => !key.includes(c)).map((c) => `${ident(c)} = ${ident(s)}.${ident(c)}`);
-    out.push(
-      `MERGE INTO ${ident(t)} USING ${ident(s)} ON ${keyMatch(t, s, key)}` +
-        ` WHEN MATCHED THEN UPDATE SET ${set.join(', ')}` +
-        ` WHEN NOT MATCHED THEN INSERT (${cols.map(ident).join(', ')}) VALUES (${cols.map((c) => `${ident(s)}.${ident(c)}`).join(', ')})`,
-    );
-  }
-  out.push(...deleteByKey(ctx, key));
-  return out;
+  if (!ctx.stage) return [];
+  const t = ctx.table.name;
+  const s = ctx.stage;
+  const cols = columnsOf(ctx.table);
+  const set = cols.filter((c) => !key.includes(c)).map((c) => `${ident(c)} = ${ident(s)}.${ident(c)}`);
+  return [
+    `MERGE INTO ${ident(t)} USING ${ident(s)} ON ${keyMatch(t, s, key)}` +
+      ` WHEN MATCHED THEN UPDATE SET ${set.join(', ')}` +
+      ` WHEN NOT MATCHED THEN INSERT (${cols.map(ident).join(', ')}) VALUES (${cols.map((c) => `${ident(s)}.${ident(c)}`).join(', ')})`,
+  ];
 }

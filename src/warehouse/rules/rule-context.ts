@@ -4,10 +4,8 @@ import { ident } from '../sql.js';
 /** What a write rule needs to render its statements: the target and its loaded stage tables. */
 export interface RuleContext {
   table: TableDef;
-  /** Temp table holding the staged rows (LIKE the target), when the load has rows. */
+  /** Temp table holding the staged rows to put (key ops already applied and removed), when the load has any. */
   stage?: string;
-  /** Temp table holding the staged delete keys, when the load has deletes. */
-  deleteStage?: string;
 }
 
 export const columnsOf = (t: TableDef): string[] => Object.keys(t.columns);
