@@ -40,18 +40,20 @@ describe('generateSnapshotDay', () => {
   ];
 
   it('counts the day [00:00, 24:00) per active instructor and section', async () => {
-    expect(await generateSnapshotDay(w.s, w.today)).toEqual({ day: w.today, rows: 3, updated: 0, inserted: 3 });
+    expect(await generateSnapshotDay(w.s, w.today)).toEqual({ days: [w.today], rows: 3, updated: 0, inserted: 3 });
     expect(await snapshot()).toEqual(today());
   });
 
   it('changes nothing when the same day runs again', async () => {
-    expect(await generateSnapshotDay(w.s, w.today)).toEqual({ day: w.today, rows: 3, updated: 3, inserted: 0 });
+    expect(await generateSnapshotDay(w.s, w.today)).toEqual({ days: [w.today], rows: 3, updated: 3, inserted: 0 });
     expect(await snapshot()).toEqual(today());
   });
 
-  it('runs a list of days in order, each once, leaving other days alone', async () => {
-    const results = await generateSnapshotDays(w.s, [w.day(-1), w.today, w.day(-1)]);
-    expect(results.map((r) => [r.day, r.updated, r.inserted])).toEqual([[w.day(-1), 0, 3], [w.today, 3, 0]]);
+  it('runs a list of days in one transaction, each once, leaving other days alone', async () => {
+    const before = w.s.statements;
+    const result = await generateSnapshotDays(w.s, [w.today, w.day(-1), w.today]);
+    expect(result).toEqual({ days: [w.day(-1), w.today], rows: 6, updated: 3, inserted: 3 });
+    expect(w.s.statements - before).toBe(9); // BEGIN … COMMIT, whatever the number of days
     expect(await snapshot()).toEqual([...yesterday(), ...today()]);
   });
 
