@@ -1,8 +1,12 @@
 // After a bus's loads committed (spec §1 step 7): refresh the `timespent` materialized view at
 // most hourly, as the schema owner (only the owner may REFRESH; seed-system.md §4.3), then
 // generate the instructor snapshot days the loads requested. Both are idempotent; a failure
-// leaves them pending for the next poll and is reported like any other bus failure.
+// leaves them pending for the next poll and is reported like any other bus failure. Last, the
+// retention sweep of staged files that earlier failed loads left in S3 (never fails the bus).
+import { messageOf } from '../errors.js';
 import type { Bus, BusStore } from '../source/bus-store.js';
+import type { ObjectStore } from '../stage/object-store.js';
+import { schemaPrefix, sweepStaged } from '../stage/retention.js';
 import { mvRefreshDue, refreshTimespent } from '../warehouse/materialized-view.js';
 import { generateSnapshotDays } from '../warehouse/snapshot.js';
 import type { WarehouseSession } from '../warehouse/session.js';
@@ -13,11 +17,16 @@ export interface AfterLoadDeps {
   ownerSession: (schema: string) => Promise<WarehouseSession>;
   /** The load's (bus user) session. */
   warehouse: () => Promise<WarehouseSession>;
+  objectStore: () => ObjectStore;
+  s3Prefix: string;
+  retentionHours: number;
 }
 
 export interface AfterLoadResult {
   mvRefreshed: boolean;
   snapshotDays: string[];
+  /** Staged files of failed loads past the retention, deleted now (or why the sweep failed). */
+  swept: { folders: number; objects: number } | { error: string };
 }
 
 export async function afterLoads(deps: AfterLoadDeps, bus: Bus, loadedSomething: boolean, now = new Date()): Promise<AfterLoadResult> {
@@ -37,5 +46,14 @@ export async function afterLoads(deps: AfterLoadDeps, bus: Bus, loadedSomething:
     await generateSnapshotDays(await deps.warehouse(), days);
     await deps.buses.clearSnapshotDays(bus.id, days);
   }
-  return { mvRefreshed, snapshotDays: days };
+  let swept: AfterLoadResult['swept'] = { folders: 0, objects: 0 };
+  if (loadedSomething) {
+    try {
+      const r = await sweepStaged(deps.objectStore(), schemaPrefix(deps.s3Prefix, bus.schemaName), deps.retentionHours, now);
+      swept = { folders: r.deleted.length, objects: r.objects };
+    } catch (e) {
+      swept = { error: messageOf(e) };
+    }
+  }
+  return { mvRefreshed, snapshotDays: days, swept };
 }

@@ -11,6 +11,7 @@ import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import type { Watermark } from '../source/window.js';
 import type { ObjectStore } from '../stage/object-store.js';
+import { schemaPrefix } from '../stage/retention.js';
 import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted } from './extract.js';
 import { findByLoadId } from '../warehouse/ledger.js';
@@ -121,7 +122,7 @@ export async function dryRunWindow(
 export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSettings): Promise<LoadOutcome> {
   const started = Date.now();
   const loadId = newLoadId(bus.id);
-  const keyPrefix = `${settings.s3Prefix.replace(/\/+$/, '')}/${bus.schemaName}/${loadId}/`;
+  const keyPrefix = `${schemaPrefix(settings.s3Prefix, bus.schemaName)}${loadId}/`;
   const sink = new StagedLoad(deps.objectStore(), {
     keyPrefix,
     upload: { partSizeBytes: settings.partSizeBytes, queueSize: settings.uploadConcurrency },

@@ -81,7 +81,14 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
         }
       }
       const after = await afterLoads(
-        { buses: store, warehouse: deps.warehouse, ownerSession: (schema) => conn.warehouse(schema, { asOwner: true }) },
+        {
+          buses: store,
+          warehouse: deps.warehouse,
+          ownerSession: (schema) => conn.warehouse(schema, { asOwner: true }),
+          objectStore: conn.objectStore,
+          s3Prefix: config.s3.prefix,
+          retentionHours: config.s3.retentionHours,
+        },
         bus,
         loads.some((l) => l.outcome === 'loaded' || l.outcome === 'already-loaded'),
       );

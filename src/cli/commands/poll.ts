@@ -22,6 +22,8 @@ export function renderSummary(out: Output, s: PollSummary): void {
         break;
       default:
         out.success(`${label}: ${events} events in ${loads} load(s), ${b.status}`);
+        if ('error' in b.after.swept) out.warn(`${label}: retention sweep of old staged files failed: ${b.after.swept.error}`);
+        else if (b.after.swept.folders > 0) out.info(`${label}: removed the staged files of ${b.after.swept.folders} failed load(s) older than s3.retentionHours`);
     }
   }
   for (const f of s.failing) out.warn(`bus ${f.busId} (${f.schema}) is failing (${f.failureCount} consecutive failures): see \`rsetl status\``);
