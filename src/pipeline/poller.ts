@@ -61,6 +61,8 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
     if (!bus) throw new Error(`bus ${busId} vanished`);
     if (!(await store.tryLock(busId, config.poll.lockTimeoutSeconds * 1000))) return { busId, schema: bus.schemaName, status: 'locked', loads: [] };
     const loads: LoadOutcome[] = [];
+    // When the work that failed began (a load, or the after-load work), for the failed run row.
+    let attemptStarted = new Date();
     try {
       // Re-read under the lock: another process may have just finished this bus.
       bus = (await store.getBus(busId))!;
@@ -68,6 +70,7 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       if (!due && !(opts.ignoreSchedule && bus.state !== 'Disabled')) return { busId, schema: bus.schemaName, status: 'not-due', loads: [] };
       let status: 'caught-up' | 'more-pending' = 'caught-up';
       for (;;) {
+        attemptStarted = new Date();
         const outcome = await loadNextWindow(deps, bus, settingsFrom(config, opts.limit ?? config.poll.maxEventsPerLoad));
         loads.push(outcome);
         opts.onLoad?.(outcome, bus);
@@ -80,6 +83,7 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
           break;
         }
       }
+      attemptStarted = new Date();
       const after = await afterLoads(
         {
           buses: store,
@@ -103,12 +107,11 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       });
       const error = errorRecord(e);
       await store.recordFailure(busId, { error, retryInSeconds, pause });
-      const now = new Date();
       await store.recordRun({
         busId,
         loadId: (isRsetlError(e) && typeof e.context.loadId === 'string' ? e.context.loadId : null),
-        startedAt: now,
-        finishedAt: now,
+        startedAt: attemptStarted,
+        finishedAt: new Date(),
         windowFrom: bus.windowTime,
         windowTo: null,
         events: 0,

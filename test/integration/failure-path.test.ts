@@ -53,8 +53,10 @@ describe('a load that fails in Redshift', () => {
     expect(wait).toBeGreaterThan(530);
     expect(wait).toBeLessThan(661);
 
-    const runs = await t.source.query(`select outcome from rsetl.run where bus_id = $1`, [busId]);
+    const runs = await t.source.query(`select outcome, started_at, finished_at from rsetl.run where bus_id = $1`, [busId]);
     expect(runs.rows.map((r) => r.outcome)).toEqual(['failed']);
+    // The failed attempt's real span: it staged files and ran a transaction before failing.
+    expect(runs.rows[0].finished_at.getTime()).toBeGreaterThan(runs.rows[0].started_at.getTime());
   });
 
   it('makes `rsetl poll` and `rsetl status` exit 1 while the bus is failing', async () => {
