@@ -10,6 +10,8 @@ import type { TransactionStatus } from './backend-messages.js';
 export interface InternalResult {
   /** Rows of the last result set, as text. */
   rows: (string | null)[][];
+  /** Every result set of the query text, in order (`rows` is the last one). */
+  sets: (string | null)[][][];
   /** Tag of the last CommandComplete (`INSERT 0 5`). */
   command?: string;
   error?: DatabaseError;
@@ -72,12 +74,12 @@ export class BackendChannel {
   }
 
   private run(sql: string, observe: (m: BackendMessage, r: InternalResult) => unknown) {
-    const result: InternalResult = { rows: [], status: 'I' };
+    const result: InternalResult = { rows: [], sets: [], status: 'I' };
     const done = new Promise<InternalResult>((resolve, reject) => {
       if (this.closedError) return reject(this.closedError);
       this.failPending = reject;
       this.consumer = (m) => {
-        if (m.name === 'rowDescription') result.rows = [];
+        if (m.name === 'rowDescription') result.sets.push((result.rows = []));
         else if (m.name === 'dataRow') result.rows.push((m as DataRowMessage).fields as (string | null)[]);
         else if (m.name === 'commandComplete') result.command = (m as unknown as { text: string }).text;
         else if (m.name === 'error') result.error ??= m as DatabaseError;

@@ -1,22 +1,35 @@
 // Runs one `COPY <table> FROM 's3://...'` on the client's own backend session: inside the client's
 // open transaction (or one of its own when the session is idle), able to load the client's temp
-// tables. The objects are streamed into a session buffer table with COPY FROM STDIN, then moved
-// into the target with one INSERT ... SELECT over jsonb_to_record (../shared/reference/local-stack.md §4).
-// On failure the session is left as it was before the COPY; the caller then makes the backend
-// raise the returned error, which aborts the client's transaction as Redshift does.
+// tables. On failure the session is left as it was before the COPY; the caller then makes the
+// backend raise the returned error, which aborts the client's transaction as Redshift does.
+//
+// Two ways to load, under one savepoint:
+// - fast: every NDJSON line is turned into a COPY text row in Node and streamed straight into the
+//   target with COPY FROM STDIN (copy-text-rows.ts), for flat JSON objects of plain values;
+// - exact: the lines are streamed into a session buffer table, then moved into the target with one
+//   INSERT ... SELECT over jsonb_to_record (../shared/reference/local-stack.md §4); a failure is
+//   bisected down to the bad line and column for stl_load_errors (load-error-probe.ts).
+// The fast path gives up on anything unusual and on any failure that may be about the data: the
+// savepoint is rolled back and the exact path loads the data from the start, so results and load
+// errors are the exact path's. S3 errors and failures no data causes (a cancel, a deadlock) end the
+// COPY as they would end the exact path.
 import type { BackendChannel } from './backend-channel.js';
 import type { TransactionStatus } from './backend-messages.js';
 import { BUFFER_COPY_OPTIONS, LineError, bufferRows, type BufferStats } from './copy-buffer-rows.js';
 import type { CopyFromS3 } from './copy-command.js';
 import { BUFFER_TABLE, insertSql, insertedRows, resolveTarget, targetQuery, type CopyTarget } from './copy-target.js';
+import { NotFastPath, TextRowEncoder, fastPathRefusal, textCopySql, textRows } from './copy-text-rows.js';
 import { diagnoseRow, findFirstBadRow } from './load-error-probe.js';
 import type { LoadErrorRecord, LoadLog } from './load-log.js';
 import { S3Source, SourceError } from './s3-source.js';
+import { ident } from './sql-literal.js';
 
 export interface CopyEnvironment {
   s3: S3Source;
   log: LoadLog;
   acceptedIamRoles?: string[];
+  /** `exact`: never the fast path (tests compare both). Default `auto`. */
+  copyPath?: 'auto' | 'exact';
 }
 
 export interface CopySessionState {
@@ -42,6 +55,8 @@ class CopyFailure extends Error {
 
 const SAVEPOINT = 'rsetl_standin_copy';
 
+const SESSION_IDS = 'SELECT (SELECT usesysid FROM pg_user WHERE usename = current_user), pg_current_xact_id()::text';
+
 export async function runCopyFromS3(channel: BackendChannel, cmd: CopyFromS3, session: CopySessionState, env: CopyEnvironment): Promise<CopyOutcome> {
   const q = async (sql: string) => {
     const r = await channel.query(sql);
@@ -49,40 +64,54 @@ export async function runCopyFromS3(channel: BackendChannel, cmd: CopyFromS3, se
     return r;
   };
   const ownTransaction = session.status === 'I';
-  if (ownTransaction) await q('BEGIN');
+  let begun: Promise<number> | undefined;
   let queryId: number | undefined;
   let target: CopyTarget | undefined;
-  const stats: BufferStats = { rows: 0, bytes: 0 };
+  let stats: BufferStats = { rows: 0, bytes: 0 };
   let files: string[] = [];
   let savepoint = false;
+  // S3 is read while the backend and the load log prepare the COPY; its outcome counts only after theirs.
+  const resolving = resolveFiles(env, cmd);
+  resolving.catch(() => undefined);
   try {
-    const meta = await q('SELECT (SELECT usesysid FROM pg_user WHERE usename = current_user), pg_current_xact_id()::text');
-    queryId = await env.log.begin({
+    // One round trip: the transaction, the session's ids, the savepoint and the target's columns.
+    const first = await channel.query(
+      `${ownTransaction ? 'BEGIN; ' : ''}${SESSION_IDS}; SAVEPOINT ${SAVEPOINT}; ${targetQuery(cmd.tableSql)}`,
+    );
+    const ids = first.sets[0]?.[0];
+    if (!ids) throw new CopyFailure(first.error?.code ?? 'XX000', first.error?.message ?? 'the session ids are unknown');
+    savepoint = true;
+    // The load log registers the COPY while it runs: its query id is needed only at the end.
+    begun = env.log.begin({
       pid: session.pid,
       database: session.database,
-      userId: meta.rows[0]?.[0] == null ? null : Number(meta.rows[0][0]),
-      transactionId: meta.rows[0]?.[1] == null ? null : Number(meta.rows[0][1]),
+      userId: ids[0] == null ? null : Number(ids[0]),
+      transactionId: ids[1] == null ? null : Number(ids[1]),
     });
-    checkRole(cmd, env.acceptedIamRoles);
-    files = await resolveFiles(env.s3, cmd);
-    await q(`SAVEPOINT ${SAVEPOINT}`);
-    savepoint = true;
-    const resolved = resolveTarget((await q(targetQuery(cmd.tableSql))).rows, cmd);
+    begun.catch(() => undefined);
+    files = await resolving;
+    if (first.error) throw new CopyFailure(first.error.code ?? 'XX000', first.error.message);
+    const resolved = resolveTarget(first.sets[1] ?? [], cmd);
     if (!resolved.ok) throw new CopyFailure(resolved.code, resolved.message);
     target = resolved.target;
-    await q(`CREATE TEMP TABLE IF NOT EXISTS ${BUFFER_TABLE} (n int8, file_no int4, line_no int8, line text); TRUNCATE ${BUFFER_TABLE}`);
-    const buffered = await channel.copyIn(
-      `COPY ${BUFFER_TABLE} (n, file_no, line_no, line) FROM STDIN WITH ${BUFFER_COPY_OPTIONS}`,
-      bufferRows(files, (url) => env.s3.open(url, cmd.gzip), stats),
-    );
-    if (buffered.sourceError !== undefined) throw sourceFailure(buffered.sourceError);
-    if (buffered.error) throw new CopyFailure(buffered.error.code ?? 'XX000', buffered.error.message);
-    const rows = await loadBuffer(channel, target, cmd, stats.rows, files);
-    const done = await q(`TRUNCATE ${BUFFER_TABLE}; RELEASE SAVEPOINT ${SAVEPOINT}${ownTransaction ? '; COMMIT' : ''}`);
-    await env.log.end(queryId, {
-      status: 'completed', tableId: target.oid, tableName: target.relname, rows, bytes: stats.bytes, files, notHonoured: cmd.notHonoured,
-    });
-    return { ok: true, rows, table: target.relname, status: done.status };
+    const fast = env.copyPath !== 'exact' && fastPathRefusal(target) === undefined ? await loadFast(channel, target, cmd, files, env) : undefined;
+    let rows: number;
+    if (fast) ({ rows, stats } = fast);
+    else {
+      stats = { rows: 0, bytes: 0 };
+      rows = await loadExact(channel, target, cmd, files, env, stats);
+    }
+    queryId = await begun;
+    savepoint = false;
+    const [done, logged] = await Promise.allSettled([
+      q(`${fast ? '' : `TRUNCATE ${BUFFER_TABLE}; `}RELEASE SAVEPOINT ${SAVEPOINT}${ownTransaction ? '; COMMIT' : ''}`),
+      env.log.end(queryId, {
+        status: 'completed', tableId: target.oid, tableName: target.relname, rows, bytes: stats.bytes, files, notHonoured: cmd.notHonoured,
+      }),
+    ]);
+    if (done.status === 'rejected') throw done.reason;
+    if (logged.status === 'rejected') throw logged.reason;
+    return { ok: true, rows, table: target.relname, status: done.value.status };
   } catch (e) {
     const failure = e instanceof CopyFailure ? e : new CopyFailure('XX000', (e as Error)?.message ?? String(e));
     // Leave the session as it was: the caller aborts the client's transaction with the error.
@@ -90,6 +119,7 @@ export async function runCopyFromS3(channel: BackendChannel, cmd: CopyFromS3, se
       .filter(Boolean)
       .join('; ');
     if (undo) await channel.query(undo);
+    queryId ??= await begun?.catch(() => undefined);
     const table = target?.relname ?? cmd.tableSql;
     if (queryId !== undefined) {
       if (failure.record) await env.log.recordError(queryId, { ...failure.record, tableId: target?.oid ?? null });
@@ -108,13 +138,64 @@ export async function runCopyFromS3(channel: BackendChannel, cmd: CopyFromS3, se
   }
 }
 
+/** The fast path; undefined (savepoint rolled back) when the exact path must load the data. */
+async function loadFast(
+  channel: BackendChannel, target: CopyTarget, cmd: CopyFromS3, files: string[], env: CopyEnvironment,
+): Promise<{ rows: number; stats: BufferStats } | undefined> {
+  const stats: BufferStats = { rows: 0, bytes: 0 };
+  const encoder = new TextRowEncoder(target, cmd);
+  const r = await channel.copyIn(textCopySql(target, ident), textRows(files, (url) => env.s3.open(url, cmd.gzip), encoder, stats));
+  if (!r.error && r.sourceError === undefined && copiedRows(r.command) === stats.rows) return { rows: stats.rows, stats };
+  if (r.sourceError !== undefined) {
+    // S3 and gzip errors end the exact path the same way, before it looks at any value. (The
+    // backend's error is then the 57014 of our CopyFail.)
+    if (!(r.sourceError instanceof NotFastPath)) throw sourceFailure(r.sourceError);
+  } else if (r.error && NOT_ABOUT_DATA.test(r.error.code ?? '')) {
+    // A cancel, a timeout, a deadlock, the server's own trouble: not about the data, not worth a second run.
+    throw new CopyFailure(r.error.code!, r.error.message);
+  }
+  // Data left to the exact path, or a value or row PostgreSQL refused: the exact path starts again
+  // and loads the data or names the bad line as it always does.
+  const undo = await channel.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+  if (undo.error) throw new CopyFailure(undo.error.code ?? 'XX000', undo.error.message);
+  return undefined;
+}
+
+/**
+ * SQLSTATE classes of failures that no data causes: connection, transaction rollback (deadlock,
+ * serialization), insufficient resources, object state (lock timeout), operator intervention
+ * (cancel, statement timeout), system errors. (XX000 is left out: some input functions raise it.)
+ */
+const NOT_ABOUT_DATA = /^(08|40|53|55|57|58)/;
+
+/** The exact path: the buffer table, one INSERT ... SELECT, and the bisecting diagnosis of a failure. */
+async function loadExact(
+  channel: BackendChannel, target: CopyTarget, cmd: CopyFromS3, files: string[], env: CopyEnvironment, stats: BufferStats,
+): Promise<number> {
+  const created = await channel.query(`CREATE TEMP TABLE IF NOT EXISTS ${BUFFER_TABLE} (n int8, file_no int4, line_no int8, line text); TRUNCATE ${BUFFER_TABLE}`);
+  if (created.error) throw new CopyFailure(created.error.code ?? 'XX000', created.error.message);
+  const buffered = await channel.copyIn(
+    `COPY ${BUFFER_TABLE} (n, file_no, line_no, line) FROM STDIN WITH ${BUFFER_COPY_OPTIONS}`,
+    bufferRows(files, (url) => env.s3.open(url, cmd.gzip), stats),
+  );
+  if (buffered.sourceError !== undefined) throw sourceFailure(buffered.sourceError);
+  if (buffered.error) throw new CopyFailure(buffered.error.code ?? 'XX000', buffered.error.message);
+  return loadBuffer(channel, target, cmd, stats.rows, files);
+}
+
+/** Rows copied according to a CommandComplete tag `COPY <n>`. */
+function copiedRows(tag: string | undefined): number {
+  return Number(/^COPY (\d+)$/.exec(tag ?? '')?.[1] ?? -1);
+}
+
 /** Moves the buffer into the target; on failure finds the first bad line and throws it. */
 async function loadBuffer(channel: BackendChannel, target: CopyTarget, cmd: CopyFromS3, total: number, files: string[]): Promise<number> {
   const r = await channel.query(`SAVEPOINT rsetl_standin_insert; ${insertSql(target, cmd)}`);
   const rows = insertedRows(r.command);
   if (!r.error && rows === total) return rows;
-  // Privileges, missing objects, unsupported features: not about the data, reported as they are.
-  if (r.error && /^(42|0A)/.test(r.error.code ?? '')) throw new CopyFailure(r.error.code!, r.error.message);
+  // Privileges, missing objects, unsupported features, cancels, deadlocks: not about the data, reported as they are.
+  const code = r.error?.code ?? '';
+  if (r.error && (/^(42|0A)/.test(code) || NOT_ABOUT_DATA.test(code))) throw new CopyFailure(code, r.error.message);
   await channel.query('ROLLBACK TO SAVEPOINT rsetl_standin_insert');
   const bad = await diagnoseRow(channel, target, cmd, await findFirstBadRow(channel, target, cmd, total));
   const c = bad.column;
@@ -138,9 +219,11 @@ function checkRole(cmd: CopyFromS3, accepted: string[] | undefined): void {
   throw new CopyFailure('XX000', message, { fileName: cmd.source, errorCode: 30000, errorMessage: `Not authorized to get credentials of role ${role}` });
 }
 
-async function resolveFiles(s3: S3Source, cmd: CopyFromS3): Promise<string[]> {
+/** The role check, then the objects to load. */
+async function resolveFiles(env: CopyEnvironment, cmd: CopyFromS3): Promise<string[]> {
+  checkRole(cmd, env.acceptedIamRoles);
   try {
-    return await s3.resolve(cmd.source, cmd.manifest);
+    return await env.s3.resolve(cmd.source, cmd.manifest);
   } catch (e) {
     throw sourceFailure(e);
   }

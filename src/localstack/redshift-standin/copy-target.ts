@@ -17,21 +17,27 @@ export interface TargetColumn {
   /** Declared length of a VARCHAR/CHAR column, which Redshift counts in bytes. */
   byteLimit: number | null;
   notNull: boolean;
+  /** GENERATED ALWAYS AS IDENTITY (INSERT refuses a value, COPY does not). */
+  identityAlways: boolean;
 }
 
 export interface CopyTarget {
   oid: number;
   relname: string;
   qualified: string;
+  /** pg_class.relkind: r table, p partitioned table, v view, f foreign table, ... */
+  relkind: string;
+  /** The relation has rules (INSERT applies them, COPY does not). */
+  hasRules: boolean;
   /** The columns the COPY fills, in load order. */
   columns: TargetColumn[];
 }
 
-/** Rows: oid, relname, qualified name, then one row per insertable column. */
+/** Rows: oid, relname, qualified name, relkind, relhasrules, then per insertable column. */
 export function targetQuery(tableSql: string): string {
-  return `SELECT c.oid, c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+  return `SELECT c.oid, c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind, c.relhasrules,
       a.attname, format_type(a.atttypid, a.atttypmod), bt.typname,
-      CASE WHEN bt.oid IN (1042, 1043) AND a.atttypmod > 4 THEN a.atttypmod - 4 END, a.attnotnull
+      CASE WHEN bt.oid IN (1042, 1043) AND a.atttypmod > 4 THEN a.atttypmod - 4 END, a.attnotnull, a.attidentity
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
     JOIN pg_type t ON t.oid = a.atttypid
@@ -43,13 +49,14 @@ export type TargetResolution = { ok: true; target: CopyTarget } | { ok: false; c
 
 export function resolveTarget(rows: (string | null)[][], cmd: CopyFromS3): TargetResolution {
   if (rows.length === 0) return { ok: false, code: '42P01', message: `relation "${cmd.tableSql}" does not exist` };
-  const [oid, relname, qualified] = rows[0]!;
+  const [oid, relname, qualified, relkind, hasRules] = rows[0]!;
   const all: TargetColumn[] = rows.map((r) => ({
-    name: r[3]!,
-    type: r[4]!,
-    typname: r[5]!,
-    byteLimit: r[6] === null ? null : Number(r[6]),
-    notNull: r[7] === 't',
+    name: r[5]!,
+    type: r[6]!,
+    typname: r[7]!,
+    byteLimit: r[8] === null ? null : Number(r[8]),
+    notNull: r[9] === 't',
+    identityAlways: r[10] === 'a',
   }));
   let columns = all;
   if (cmd.columns) {
@@ -60,7 +67,10 @@ export function resolveTarget(rows: (string | null)[][], cmd: CopyFromS3): Targe
       columns.push(col);
     }
   }
-  return { ok: true, target: { oid: Number(oid), relname: relname!, qualified: qualified!, columns } };
+  return {
+    ok: true,
+    target: { oid: Number(oid), relname: relname!, qualified: qualified!, relkind: relkind!, hasRules: hasRules === 't', columns },
+  };
 }
 
 /** The buffer line as a jsonb object, with keys lower-cased for 'auto ignorecase'. */

@@ -18,6 +18,12 @@ export interface StandinOptions {
   port?: number;
   /** Simulated Redshift latency per statement / per COPY (a real cluster's fixed costs, for benchmarks). */
   latency?: { statementMs?: number; copyMs?: number };
+  /**
+   * How COPY loads: `auto` (default) tries the fast path (COPY text straight into the target) and
+   * falls back to the exact path (buffer table and jsonb_to_record) for anything unusual or
+   * failing; `exact` always takes the exact path (tests compare the two).
+   */
+  copyPath?: 'auto' | 'exact';
 }
 
 export interface RedshiftStandin {

@@ -30,6 +30,13 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
 
 const NOT_FOUND = 'S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey,Rid rsetl-standin,CanRetry 1';
 
+/**
+ * Large output chunks (with zlib's default 16 KiB, the per-chunk overhead costs more than the
+ * inflating), and up to 4 MiB inflated ahead of the reader, so that the thread pool inflates while
+ * the COPY's rows are written. (Stream options pass through zlib's options; its type omits them.)
+ */
+const GUNZIP_OPTIONS = { chunkSize: 256 * 1024, readableHighWaterMark: 4 << 20 };
+
 export class S3Source {
   private readonly client: S3Client;
 
@@ -49,7 +56,7 @@ export class S3Source {
       const r = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const body = r.Body as Readable;
       if (!gzip) return body;
-      const gunzip = createGunzip();
+      const gunzip = createGunzip(GUNZIP_OPTIONS);
       body.on('error', (e) => gunzip.destroy(e));
       return body.pipe(gunzip);
     } catch (e) {

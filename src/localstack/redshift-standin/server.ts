@@ -35,6 +35,7 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
     backend: { host: backendUrl.hostname, port: Number(backendUrl.port || 5432) },
     latency: { statementMs: options.latency?.statementMs ?? 0, copyMs: options.latency?.copyMs ?? 0 },
     acceptedIamRoles: options.acceptedIamRoles,
+    copyPath: options.copyPath ?? 'auto',
     faults,
     transformer: new StatementTransformer(),
     s3,

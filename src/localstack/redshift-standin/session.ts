@@ -27,6 +27,7 @@ export interface SessionContext {
   backend: { host: string; port: number };
   latency: { statementMs: number; copyMs: number };
   acceptedIamRoles?: string[];
+  copyPath: 'auto' | 'exact';
   faults: Faults;
   transformer: StatementTransformer;
   s3: S3Source;
@@ -271,7 +272,7 @@ export class StandinSession {
       this.channel!,
       parsed.command,
       { pid: this.pid, database: this.database, status: this.status },
-      { s3: this.ctx.s3, log: this.ctx.logFor(this.database), acceptedIamRoles: this.ctx.acceptedIamRoles },
+      { s3: this.ctx.s3, log: this.ctx.logFor(this.database), acceptedIamRoles: this.ctx.acceptedIamRoles, copyPath: this.ctx.copyPath },
     );
     if (!outcome.ok) return this.raise(outcome.code, outcome.message, outcome.detail);
     this.status = outcome.status;
