@@ -4,15 +4,30 @@
 // derives the row's `id` from the triple and the load time instead (spec §5: a replayed load
 // cannot add duplicates), and the combine step keeps the first row of an id within a load
 // (activity's dedupKey), which is the reference's set.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { put, type RowOp, type TransformContext } from './handler.js';
 
+// The JSON tail `,"<etltime>"]` of the hashed key: the same for every key of a load, so it is
+// encoded once per load time rather than once per row.
+let tailOf = '';
+let tail = '';
+
 /**
- * A 36-character UUID-formatted id: the first 128 bits of the SHA-256 of the key. The same
- * section, user, edge path and load time always give the same id; anything else a different one.
+ * A 36-character UUID-formatted id: the first 128 bits of the SHA-256 of the key
+ * `JSON.stringify([sectionid, userid, edgepath, etltime])`. The same section, user, edge path and
+ * load time always give the same id; anything else a different one.
  */
 export function activityId(sectionid: number, userid: number, edgepath: string, etltime: string): string {
-  const h = createHash('sha256').update(JSON.stringify([sectionid, userid, edgepath, etltime])).digest('hex');
+  if (etltime !== tailOf) {
+    tail = `,${JSON.stringify(etltime)}]`;
+    tailOf = etltime;
+  }
+  // A finite number's JSON is its String(); anything else (NaN, ±Infinity: JSON null) goes the long way.
+  const json =
+    Number.isFinite(sectionid) && Number.isFinite(userid)
+      ? '[' + sectionid + ',' + userid + ',' + JSON.stringify(edgepath) + tail
+      : JSON.stringify([sectionid, userid, edgepath, etltime]);
+  const h = hash('sha256', json, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -23,14 +38,17 @@ export function activityKey(ctx: TransformContext, sectionid: number, userid: nu
 }
 
 /**
- * The activity rows of an event: none for a maintenance re-emission (`maintenance: true`, sent to
- * backfill Redshift), else one per key.
+ * Appends the activity row of a key to `ops`, unless the event is a maintenance re-emission
+ * (`maintenance: true`, sent to backfill Redshift), which records no activity. Returns `ops`.
  */
-export function activityKeys(
+export function pushActivityKey(
+  ops: RowOp[],
   ctx: TransformContext,
   maintenance: boolean | null | undefined,
-  keys: readonly { sectionid: number; userid: number; edgepath: string }[],
+  sectionid: number,
+  userid: number,
+  edgepath: string,
 ): RowOp[] {
-  if (maintenance === true) return [];
-  return keys.map((k) => activityKey(ctx, k.sectionid, k.userid, k.edgepath));
+  if (maintenance !== true) ops.push(activityKey(ctx, sectionid, userid, edgepath));
+  return ops;
 }

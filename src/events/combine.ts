@@ -15,14 +15,30 @@
 // - `obfuscations` run right after the usr merge (the reference's order), and the merged rows of
 //   those ids are already obfuscated, so the order inside the load does not matter;
 // - `snapshotDays` are generated after the load commits.
+//
+// Memory: a load of 250,000 events keeps some 100,000 keyed rows until its end, so each is kept
+// as one string, the JSON array of its column values in the table's column order, not as the
+// object the transform made. That object takes three times the bytes (objects built with spreads
+// even carry a hidden class of their own: V8 gives each `{ ...a, b }` a fresh map), and is six or
+// more heap objects that every full garbage collection of the load walks again; a string is one,
+// never scanned. Rows become objects again only while the result is iterated, one at a time.
 import { TABLES, tableByName, type TableDef, type TableName } from '../model/tables.js';
+import { eventOf, tagRow } from '../stage/event-origin.js';
 import type { RowOp } from './handler.js';
 
 type Row = Record<string, unknown>;
 
+/** A keyed table's combined rows: counted up front, each row built when the iteration reaches it. */
+export interface CombinedTableRows extends Iterable<object> {
+  readonly length: number;
+}
+
 export interface CombinedRows {
-  /** Rows to write per keyed table, tables in TABLES order (only tables with rows). */
-  puts: Map<TableName, object[]>;
+  /**
+   * Rows to write per keyed table, tables in TABLES order (only tables with rows). Each row is a
+   * fresh object carrying its event (stage/event-origin.ts), made as the table's rows are iterated.
+   */
+  puts: Map<TableName, CombinedTableRows>;
   /** Keys (key columns only) to delete per deletable table, in TABLES order (only tables with deletes). */
   deletes: Map<TableName, object[]>;
   /**
@@ -37,21 +53,83 @@ export interface CombinedRows {
 export interface Combiner {
   /** The ops of one event; `seq` is the event's position in the load and never decreases. */
   add(ops: RowOp[], seq: number): void;
+  /** The combined load; read it after the last `add` (its rows are read from the combiner's state). */
   result(): CombinedRows;
 }
 
-type Entry = { kind: 'put'; row: Row } | { kind: 'delete'; key: Row };
+/** A row's values: its table's columns in column order, then the id of its event (or undefined). */
+type Values = unknown[];
+
+/**
+ * A kept row: the JSON text of its values, or the values themselves when JSON would not give them
+ * back exactly (undefined, a number that is not finite, anything but a string, number, boolean or null).
+ */
+type Kept = string | Values;
+
+/** How one table's rows are packed and unpacked. */
+interface Layout {
+  readonly columns: readonly string[];
+  /** Position of a column in a row's values (throws for a column the table does not have). */
+  at(column: string): number;
+  values(row: Row): Values;
+  keep(values: Values): Kept;
+  /** The values of a kept row (a fresh array the caller may change). */
+  valuesOf(kept: Kept): Values;
+  unpack(kept: Kept): Row;
+}
+
+const jsonExact = (v: unknown) =>
+  v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+function layoutOf(t: TableDef): Layout {
+  const columns = Object.keys(t.columns);
+  const n = columns.length;
+  const index = new Map(columns.map((c, i) => [c, i]));
+  const valuesOf = (kept: Kept): Values => (typeof kept === 'string' ? (JSON.parse(kept) as Values) : kept);
+  return {
+    columns,
+    at(column) {
+      const i = index.get(column);
+      if (i === undefined) throw new Error(`combine: table ${t.name} has no column ${column}`);
+      return i;
+    },
+    values(row) {
+      const v: Values = new Array<unknown>(n + 1);
+      for (let i = 0; i < n; i++) v[i] = row[columns[i]!];
+      v[n] = eventOf(row) ?? null;
+      return v;
+    },
+    keep(values) {
+      return values.every(jsonExact) ? JSON.stringify(values) : values;
+    },
+    valuesOf,
+    unpack(kept) {
+      const v = valuesOf(kept);
+      const row: Row = {};
+      for (let i = 0; i < n; i++) row[columns[i]!] = v[i];
+      const event = v[n];
+      return typeof event === 'string' ? tagRow(row, event) : row;
+    },
+  };
+}
+
+/** A key deleted by the load (key columns only). */
+class Deleted {
+  constructor(readonly key: Row) {}
+}
 
 /** The state kept for one keyed table. */
 interface TableState {
   put(row: Row, seq: number): void;
   delete(key: Row): void;
-  puts(): Row[];
+  /** The kept rows to put, in first-put order of their keys. */
+  puts(): Iterable<Kept>;
+  countPuts(): number;
   deletes(): Row[];
 }
 
 export function createCombiner(opts: { onAppend(table: TableName, row: object): void }): Combiner {
-  const states = new Map<TableName, TableState>();
+  const states = new Map<TableName, { state: TableState; layout: Layout }>();
   const seen = new Map<TableName, Set<string>>(); // append tables with a dedupKey
   const obfuscated = new Set<number>(); // usr ids whose latest usr op is an obfuscation
   const snapshotDays = new Set<string>();
@@ -61,10 +139,11 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
     const name = t.name as TableName;
     let s = states.get(name);
     if (!s) {
-      s = newState(t);
+      const layout = layoutOf(t);
+      s = { state: newState(t, layout), layout };
       states.set(name, s);
     }
-    return s;
+    return s.state;
   }
 
   return {
@@ -108,15 +187,23 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
       }
     },
     result() {
-      const puts = new Map<TableName, object[]>();
+      const puts = new Map<TableName, CombinedTableRows>();
       const deletes = new Map<TableName, object[]>();
       for (const t of TABLES) {
         const s = states.get(t.name);
         if (!s) continue;
-        let p = s.puts();
-        const d = s.deletes();
-        if (t.name === 'usr' && obfuscated.size > 0) p = p.map((row) => (obfuscated.has(row.id as number) ? obfuscatedUser(row) : row));
-        if (p.length > 0) puts.set(t.name, p);
+        const { state, layout } = s;
+        const count = state.countPuts();
+        let unpack = (k: Kept): object => layout.unpack(k);
+        if (t.name === 'usr' && obfuscated.size > 0) {
+          const id = layout.at('id');
+          unpack = (k) => {
+            const row = layout.unpack(k);
+            return obfuscated.has(row[layout.columns[id]!] as number) ? obfuscatedUser(layout, row) : row;
+          };
+        }
+        if (count > 0) puts.set(t.name, rowsOf(count, () => state.puts(), unpack));
+        const d = state.deletes();
         if (d.length > 0) deletes.set(t.name, d);
       }
       return { puts, deletes, obfuscations: [...obfuscated].map((id) => ({ id })), snapshotDays: [...snapshotDays] };
@@ -124,40 +211,61 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
   };
 }
 
-function newState(t: TableDef): TableState {
+function rowsOf(length: number, kept: () => Iterable<Kept>, unpack: (k: Kept) => object): CombinedTableRows {
+  return {
+    length,
+    *[Symbol.iterator]() {
+      for (const k of kept()) yield unpack(k);
+    },
+  };
+}
+
+function newState(t: TableDef, layout: Layout): TableState {
   const rule = t.rule;
   switch (rule.kind) {
     case 'insertNew':
-      return keyed(t.name, rule.key, (prev, row) => (prev?.kind === 'put' ? prev.row : row));
+      return keyed(t.name, rule.key, layout, (prev, row) => prev ?? layout.keep(row));
     case 'merge':
-      return keyed(t.name, rule.key, (_prev, row) => row);
+      return keyed(t.name, rule.key, layout, (_prev, row) => layout.keep(row));
     case 'gradeUpsert':
-      return gradeUpsert(t.name, rule.key);
+      return gradeUpsert(t.name, rule.key, layout);
     case 'firstInstructorReply':
-      return keyed(t.name, rule.key, (prev, row) => (prev?.kind === 'put' ? firstInstructorReply(prev.row, row) : row));
+      return keyed(t.name, rule.key, layout, firstInstructorReply(layout));
     case 'qnaThread':
-      return keyed(t.name, rule.key, (prev, row) => (prev?.kind === 'put' ? qnaThread(prev.row, row) : row));
+      return keyed(t.name, rule.key, layout, qnaThread(layout));
     case 'setReplace':
-      return setReplace(t.name, rule.key, rule.group);
+      return setReplace(t.name, rule.key, rule.group, layout);
     case 'append':
     case 'generated':
       throw new Error(`combine: table ${t.name} (${rule.kind}) keeps no state`);
   }
 }
 
-/** A table with one entry per key: `merge(previous, row)` decides the row a put leaves; a delete replaces it. */
-function keyed(table: string, key: readonly string[], merge: (prev: Entry | undefined, row: Row) => Row): TableState {
-  const entries = new Map<string, Entry>();
+/**
+ * A table with one entry per key: `merge(previous put or undefined, values of the put)` decides
+ * the row a put leaves (the values are the combiner's own: a merge may change them); a delete
+ * replaces it.
+ */
+function keyed(table: string, key: readonly string[], layout: Layout, merge: (prev: Kept | undefined, row: Values) => Kept): TableState {
+  const entries = new Map<string, Kept | Deleted>();
   return {
     put(row) {
       const k = keyString(table, key, row);
-      entries.set(k, { kind: 'put', row: merge(entries.get(k), row) });
+      const prev = entries.get(k);
+      entries.set(k, merge(prev instanceof Deleted ? undefined : prev, layout.values(row)));
     },
     delete(keyRow) {
-      entries.set(keyString(table, key, keyRow), { kind: 'delete', key: pick(key, keyRow) });
+      entries.set(keyString(table, key, keyRow), new Deleted(pick(key, keyRow)));
     },
-    puts: () => [...entries.values()].flatMap((e) => (e.kind === 'put' ? [e.row] : [])),
-    deletes: () => [...entries.values()].flatMap((e) => (e.kind === 'delete' ? [e.key] : [])),
+    *puts() {
+      for (const e of entries.values()) if (!(e instanceof Deleted)) yield e;
+    },
+    countPuts() {
+      let n = 0;
+      for (const e of entries.values()) if (!(e instanceof Deleted)) n++;
+      return n;
+    },
+    deletes: () => [...entries.values()].flatMap((e) => (e instanceof Deleted ? [e.key] : [])),
   };
 }
 
@@ -167,76 +275,105 @@ function keyed(table: string, key: readonly string[], merge: (prev: Entry | unde
  * a delete even when a later put follows: the warehouse applies grade deletes before the upsert, so
  * a grade unset and put again is inserted with its new assetid, as sequential loads would do.
  */
-function gradeUpsert(table: string, key: readonly string[]): TableState {
-  const entries = new Map<string, { deleted: Row | null; put: Row | null }>();
+function gradeUpsert(table: string, key: readonly string[], layout: Layout): TableState {
+  const assetid = layout.at('assetid');
+  const entries = new Map<string, { deleted: Row | null; put: Kept | null }>();
   return {
     put(row) {
       const k = keyString(table, key, row);
       const e = entries.get(k) ?? { deleted: null, put: null };
-      e.put = e.put ? { ...row, assetid: e.put.assetid } : row;
+      const v = layout.values(row);
+      if (e.put) v[assetid] = layout.valuesOf(e.put)[assetid];
+      e.put = layout.keep(v);
       entries.set(k, e);
     },
     delete(keyRow) {
       entries.set(keyString(table, key, keyRow), { deleted: pick(key, keyRow), put: null });
     },
-    puts: () => [...entries.values()].flatMap((e) => (e.put ? [e.put] : [])),
+    *puts() {
+      for (const e of entries.values()) if (e.put) yield e.put;
+    },
+    countPuts() {
+      let n = 0;
+      for (const e of entries.values()) if (e.put) n++;
+      return n;
+    },
     deletes: () => [...entries.values()].flatMap((e) => (e.deleted ? [e.deleted] : [])),
   };
 }
 
 /** A usr row with every personal column (all but `id`) null, as RsUserDao.obfuscate leaves it. */
-function obfuscatedUser(row: Row): Row {
-  return Object.fromEntries(Object.keys(tableByName('usr').columns).map((c) => [c, c === 'id' ? row[c] : null]));
+function obfuscatedUser(layout: Layout, row: Row): Row {
+  return Object.fromEntries(layout.columns.map((c) => [c, c === 'id' ? row[c] : null]));
 }
 
 const REPLY = ['instructorreplyuserid', 'instructorreplytime', 'instructorreplyhourlag'] as const;
 
+const absent = (v: unknown) => v === null || v === undefined;
+
 /** discussionpost: the first row stays; its reply columns are filled from a later put only while all three are null. */
-function firstInstructorReply(first: Row, later: Row): Row {
-  if (!REPLY.every((c) => first[c] === null || first[c] === undefined)) return first;
-  return { ...first, ...Object.fromEntries(REPLY.map((c) => [c, later[c] ?? null])) };
+function firstInstructorReply(layout: Layout): (kept: Kept | undefined, later: Values) => Kept {
+  const reply = REPLY.map((c) => layout.at(c));
+  return (kept, later) => {
+    if (kept === undefined) return layout.keep(later);
+    const first = layout.valuesOf(kept);
+    if (!reply.every((i) => absent(first[i]))) return kept;
+    for (const i of reply) first[i] = later[i] ?? null;
+    return layout.keep(first);
+  };
 }
 
 /** qnathread: the first row; each reply field keeps its first non-null value; studentclosed is sticky; categories are the latest. */
-function qnaThread(first: Row, later: Row): Row {
-  const row: Row = { ...first };
-  for (const c of REPLY) row[c] = first[c] ?? later[c] ?? null;
-  row.studentclosed = first.studentclosed === true || later.studentclosed === true;
-  row.category = later.category ?? null;
-  row.subcategory = later.subcategory ?? null;
-  return row;
+function qnaThread(layout: Layout): (kept: Kept | undefined, later: Values) => Kept {
+  const reply = REPLY.map((c) => layout.at(c));
+  const [closed, category, subcategory] = [layout.at('studentclosed'), layout.at('category'), layout.at('subcategory')];
+  return (kept, later) => {
+    if (kept === undefined) return layout.keep(later);
+    const first = layout.valuesOf(kept);
+    for (const i of reply) first[i] = first[i] ?? later[i] ?? null;
+    first[closed] = first[closed] === true || later[closed] === true;
+    first[category] = later[category] ?? null;
+    first[subcategory] = later[subcategory] ?? null;
+    return layout.keep(first);
+  };
 }
 
 /**
  * sectioncontent: the rows of the latest event touching a group (a section) replace every earlier
  * event's rows for it; the rows of one event accumulate, a repeated key within it: last wins.
  */
-function setReplace(table: string, key: readonly string[], group: readonly string[]): TableState {
-  const groups = new Map<string, { seq: number; rows: Map<string, Row> }>();
+function setReplace(table: string, key: readonly string[], group: readonly string[], layout: Layout): TableState {
+  const groups = new Map<string, { seq: number; rows: Map<string, Kept> }>();
   return {
     put(row, seq) {
       const g = keyString(table, group, row);
       let current = groups.get(g);
       if (!current || current.seq !== seq) groups.set(g, (current = { seq, rows: new Map() }));
-      current.rows.set(keyString(table, key, row), row);
+      current.rows.set(keyString(table, key, row), layout.keep(layout.values(row)));
     },
     delete() {
       throw new Error(`combine: table ${table} does not accept deletes`);
     },
-    puts: () => [...groups.values()].flatMap((g) => [...g.rows.values()]),
+    *puts() {
+      for (const g of groups.values()) yield* g.rows.values();
+    },
+    countPuts() {
+      let n = 0;
+      for (const g of groups.values()) n += g.rows.size;
+      return n;
+    },
     deletes: () => [],
   };
 }
 
-/** The key of a row compared by value: the JSON of its key columns. */
+/** The key of a row compared by value: the JSON of its key column (or of the list of its key columns). */
 function keyString(table: string, columns: readonly string[], row: Row): string {
-  return JSON.stringify(
-    columns.map((c) => {
-      const v = row[c];
-      if (v === undefined || v === null) throw new Error(`combine: ${table} row lacks key column ${c}`);
-      return v;
-    }),
-  );
+  const value = (c: string) => {
+    const v = row[c];
+    if (v === undefined || v === null) throw new Error(`combine: ${table} row lacks key column ${c}`);
+    return v;
+  };
+  return JSON.stringify(columns.length === 1 ? value(columns[0]!) : columns.map(value));
 }
 
 function pick(columns: readonly string[], row: Row): Row {

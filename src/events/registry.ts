@@ -100,31 +100,42 @@ const OPERATOR_HINT =
  * no eventType, or fails its type's schema; the message names the event and each problem by path.
  */
 export function transformEvent(ev: OutboxEvent, ctx: TransformContext): TransformResult {
-  const ref = (type: string | null) => ({ id: ev.id, guid: ev.guid, time: ev.time, type });
   const data = ev.datajson;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new EventError(`datajson is not a JSON object (got ${describe(data)})`, ref(null), { hint: OPERATOR_HINT });
+    throw new EventError(`datajson is not a JSON object (got ${describe(data)})`, refOf(ev, null), { hint: OPERATOR_HINT });
   }
-  const envelope = envelopeSchema.safeParse(data);
-  if (!envelope.success) {
-    const raw = (data as Record<string, unknown>).eventType;
-    throw new EventError(`unreadable envelope: ${formatIssues(envelope.error)}`, ref(typeof raw === 'string' ? raw : null), {
-      hint: OPERATOR_HINT,
-    });
+  // The envelope schema can fail only on `eventType` (its other members `.catch`), so a non-empty
+  // string there is all it would check; it is parsed only to word the error. A handled type's own
+  // schema validates the common members again (commonFields).
+  const raw = (data as Record<string, unknown>).eventType;
+  let eventType: string;
+  if (typeof raw === 'string' && raw.length > 0) eventType = raw;
+  else {
+    const envelope = envelopeSchema.safeParse(data);
+    if (!envelope.success) {
+      throw new EventError(`unreadable envelope: ${formatIssues(envelope.error)}`, refOf(ev, typeof raw === 'string' ? raw : null), {
+        hint: OPERATOR_HINT,
+      });
+    }
+    eventType = envelope.data.eventType;
   }
-  const eventType = envelope.data.eventType;
   const handler = HANDLERS_BY_TYPE.get(eventType);
   if (!handler) return { eventType, status: IGNORED_EVENT_TYPES.has(eventType) ? 'ignored' : 'unknown', ops: [] };
 
   const parsed = handler.schema.safeParse(data);
   if (!parsed.success) {
-    throw new EventError(`invalid ${eventType}: ${formatIssues(parsed.error)}`, ref(eventType), { hint: OPERATOR_HINT });
+    throw new EventError(`invalid ${eventType}: ${formatIssues(parsed.error)}`, refOf(ev, eventType), { hint: OPERATOR_HINT });
   }
   try {
     return { eventType, status: 'handled', ops: handler.transform(parsed.data, ctx) };
   } catch (e) {
-    throw new EventError(`${eventType} transform failed: ${messageOf(e)}`, ref(eventType), { hint: OPERATOR_HINT, cause: e });
+    throw new EventError(`${eventType} transform failed: ${messageOf(e)}`, refOf(ev, eventType), { hint: OPERATOR_HINT, cause: e });
   }
+}
+
+/** What an EventError names: the outbox row and, once read, its type. */
+function refOf(ev: OutboxEvent, type: string | null) {
+  return { id: ev.id, guid: ev.guid, time: ev.time, type };
 }
 
 /** `section.id: Invalid input: expected number, received undefined; contents[2].edgePath: ...` */

@@ -15,6 +15,10 @@ const MAX_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
  * anything else, so a schema can report the field.
  */
 export function epochMillis(value: string | number): number {
+  if (typeof value === 'string') {
+    const fast = canonicalMillis(value);
+    if (!Number.isNaN(fast)) return fast;
+  }
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new Error(`not an epoch-millisecond integer: ${value}`);
     if (value < MIN_MS || value > MAX_MS) throw new Error(`instant out of range: ${value}`);
@@ -43,6 +47,76 @@ export function epochMillis(value: string | number): number {
   return ms;
 }
 
+/**
+ * Whether `s` is in one of the two forms nearly every value has, with a valid date and time:
+ * `Instant.toString` / `Date.toISOString` (`YYYY-MM-DDTHH:MM:SS.mmmZ`) or the Redshift form this
+ * module writes (`YYYY-MM-DD HH:MM:SS.mmm`). Read character by character: the fast path of
+ * `epochMillis` and `redshiftTimestamp`, which the regex and a Date then back for anything else
+ * (years below 100 too, since Date.UTC would read them as 19xx).
+ */
+function isCanonical(s: string): boolean {
+  const n = s.length;
+  if (n !== 23 && n !== 24) return false;
+  if (n === 24 && s.charCodeAt(23) !== 0x5a /* Z */ && s.charCodeAt(23) !== 0x7a /* z */) return false;
+  const sep = s.charCodeAt(10);
+  if (
+    (sep !== 0x54 /* T */ && sep !== 0x20) ||
+    s.charCodeAt(4) !== 0x2d /* - */ ||
+    s.charCodeAt(7) !== 0x2d ||
+    s.charCodeAt(13) !== 0x3a /* : */ ||
+    s.charCodeAt(16) !== 0x3a ||
+    s.charCodeAt(19) !== 0x2e /* . */
+  ) {
+    return false;
+  }
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 7);
+  const day = digitsAt(s, 8, 10);
+  // Written so that a NaN field (a non-digit) fails every comparison.
+  return (
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    digitsAt(s, 11, 13) <= 23 &&
+    digitsAt(s, 14, 16) <= 59 &&
+    digitsAt(s, 17, 19) <= 59 &&
+    digitsAt(s, 20, 23) >= 0
+  );
+}
+
+/** Epoch milliseconds of a string `isCanonical` accepts, else NaN. */
+function canonicalMillis(s: string): number {
+  if (!isCanonical(s)) return NaN;
+  return Date.UTC(
+    digitsAt(s, 0, 4),
+    digitsAt(s, 5, 7) - 1,
+    digitsAt(s, 8, 10),
+    digitsAt(s, 11, 13),
+    digitsAt(s, 14, 16),
+    digitsAt(s, 17, 19),
+    digitsAt(s, 20, 23),
+  );
+}
+
+/** The decimal value of `s[from..to)`, or NaN unless every character is an ASCII digit. */
+function digitsAt(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days of a month of the proleptic Gregorian calendar (as JavaScript's Date counts them). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 function offsetMinutes(zone: string): number {
   if (zone === 'Z' || zone === 'z') return 0;
   const sign = zone.startsWith('-') ? -1 : 1;
@@ -64,8 +138,17 @@ export function formatTimestamp(ms: number): string {
   );
 }
 
+/** Throws exactly when `epochMillis` would, without computing it for the canonical forms. */
+export function assertInstant(value: string | number): void {
+  if (typeof value !== 'string' || !isCanonical(value)) epochMillis(value);
+}
+
 /** A platform instant (ISO string or epoch millis) as a Redshift TIMESTAMP value in UTC. */
 export function redshiftTimestamp(value: string | number): string {
+  // Either canonical form already spells the UTC fields: rearrange, don't reformat.
+  if (typeof value === 'string' && isCanonical(value)) {
+    return value.length === 23 && value.charCodeAt(10) === 0x20 ? value : `${value.slice(0, 10)} ${value.slice(11, 23)}`;
+  }
   return formatTimestamp(epochMillis(value));
 }
 
@@ -83,6 +166,9 @@ export function redshiftDate(value: string | number): string {
 export function percentage(num: number, den: number): number {
   if (!Number.isFinite(num) || !Number.isFinite(den)) throw new Error(`percentage of non-finite values ${num}/${den}`);
   if (den === 0) return 0;
+  if (Number.isInteger(num) && Number.isInteger(den) && Math.abs(num) <= 1e11 && Math.abs(den) <= 1e15) {
+    return integerPercentage(num, den);
+  }
   const a = decimal(num);
   const b = decimal(den);
   // (a.int / 10^a.scale) / (b.int / 10^b.scale) × 100 × 100 (two decimal places), as one fraction.
@@ -96,6 +182,28 @@ export function percentage(num: number, den: number): number {
   const abs = negative ? -n : n;
   const hundredths = (abs * 2n + d) / (2n * d); // HALF_UP: ties away from zero
   const result = Number(hundredths) / 100;
+  return negative && result !== 0 ? -result : result;
+}
+
+/**
+ * `percentage` of two integers, the same computation in doubles, for the common case (counts,
+ * whole points) where BigInt is much slower: with |num| ≤ 1e11 and |den| ≤ 1e15 every value below
+ * stays an integer under 2^53, so all of it is exact except the one division, which is corrected.
+ */
+function integerPercentage(num: number, den: number): number {
+  let n = num * 10_000;
+  let d = den;
+  if (d < 0) {
+    n = -n;
+    d = -d;
+  }
+  const negative = n < 0;
+  const top = (negative ? -n : n) * 2 + d; // HALF_UP: ties away from zero, as below
+  const bottom = 2 * d;
+  let hundredths = Math.floor(top / bottom); // off by at most one: the quotient is < 2^53
+  if (hundredths * bottom > top) hundredths--;
+  else if ((hundredths + 1) * bottom <= top) hundredths++;
+  const result = hundredths / 100;
   return negative && result !== 0 ? -result : result;
 }
 

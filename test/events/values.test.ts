@@ -52,6 +52,29 @@ describe('redshiftTimestamp', () => {
   it('gives epoch milliseconds of both forms', () => {
     expect(epochMillis('1970-01-01T00:00:01.000Z')).toBe(1000);
   });
+
+  // The two canonical forms (`…T…Z` with milliseconds, and the Redshift form) take a character-by-
+  // character fast path; the same instant spelled any other way takes the regex. They must agree.
+  it('reads the canonical forms as the general path reads the same instant', () => {
+    for (const iso of ['2024-02-29T23:59:59.999Z', '2025-03-14T00:00:00.000Z', '0100-01-01T00:00:00.000Z', '1900-02-28T12:00:00.001Z', '2000-02-29T01:02:03.004Z']) {
+      const general = iso.replace('Z', '+00:00');
+      expect(redshiftTimestamp(iso)).toBe(redshiftTimestamp(general));
+      expect(epochMillis(iso)).toBe(epochMillis(general));
+      expect(epochMillis(iso)).toBe(Date.parse(iso));
+      const redshift = redshiftTimestamp(iso);
+      expect(redshiftTimestamp(redshift)).toBe(redshift);
+      expect(epochMillis(redshift)).toBe(epochMillis(iso));
+    }
+  });
+
+  it('refuses impossible canonical dates with the messages of the general path', () => {
+    expect(() => epochMillis('2025-02-29T00:00:00.000Z')).toThrow('invalid calendar date in "2025-02-29T00:00:00.000Z"');
+    expect(() => epochMillis('1900-02-29 00:00:00.000')).toThrow('invalid calendar date');
+    expect(() => epochMillis('2025-04-31T00:00:00.000Z')).toThrow('invalid calendar date');
+    expect(() => epochMillis('0000-01-01T00:00:00.000Z')).toThrow('invalid date or time in "0000-01-01T00:00:00.000Z"');
+    expect(() => epochMillis('2025-01-01T23:60:00.000Z')).toThrow('invalid date or time');
+    expect(() => epochMillis('2025-01-01T00:00:00.00xZ')).toThrow('not an ISO-8601 timestamp: "2025-01-01T00:00:00.00xZ"');
+  });
 });
 
 describe('redshiftDate', () => {
@@ -81,6 +104,20 @@ describe('percentage', () => {
     expect(percentage(-2.675, 100)).toBe(-2.68);
     expect(percentage(1, -8)).toBe(-12.5);
     expect(percentage(-0.001, 100)).toBe(0);
+  });
+
+  // Integers take a double-arithmetic path, everything else BigInt; both must round alike.
+  it('rounds integers exactly as the same values written as decimals', () => {
+    expect(percentage(1, 800)).toBe(0.13); // 0.125 → 0.13
+    expect(percentage(-1, 800)).toBe(-0.13);
+    expect(percentage(1, -800)).toBe(-0.13);
+    expect(percentage(-1, -800)).toBe(0.13);
+    expect(percentage(1, 800)).toBe(percentage(0.5, 400));
+    expect(percentage(1, 3)).toBe(percentage(0.1, 0.3));
+    expect(percentage(99_999_999_999, 1e15 - 1)).toBe(0.01); // the integer path's bounds
+    expect(percentage(1e11, 7)).toBe(1428571428571.43);
+    expect(percentage(2 ** 53 - 1, 3)).toBe(300239975158033000); // past them: BigInt
+    expect(Object.is(percentage(-0, 5), 0)).toBe(true);
   });
 
   it('handles exponent notation', () => {

@@ -9,7 +9,7 @@
 // Defaults for NOT NULL columns: the class is written NON_EMPTY, so an absent `valid` or
 // `manualScore` was false; they load as false (spec §5).
 import { z } from 'zod';
-import { activityKeys } from '../activity.js';
+import { pushActivityKey } from '../activity.js';
 import { commonFields } from '../envelope.js';
 import { defineHandler, put } from '../handler.js';
 import { instant, int, long } from '../shapes.js';
@@ -41,8 +41,7 @@ export const handler = defineHandler({
   transform: (e, ctx) => {
     const awarded = e.scorePointsAwarded ?? null;
     const possible = e.scorePointsPossible ?? null;
-    const key = { sectionid: e.sectionId, userid: e.userId, edgepath: e.edgePath };
-    return [
+    const ops = [
       put('attempt', {
         id: e.attemptId,
         userid: e.userId,
@@ -65,7 +64,7 @@ export const handler = defineHandler({
         maxminutes: e.maxMinutes ?? null,
         autosubmitted: e.autoSubmitted ?? null,
       }),
-      ...activityKeys(ctx, e.maintenance, e.state === 'Open' ? [] : [key]),
     ];
+    return e.state === 'Open' ? ops : pushActivityKey(ops, ctx, e.maintenance, e.sectionId, e.userId, e.edgePath);
   },
 });

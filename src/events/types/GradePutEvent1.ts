@@ -5,7 +5,7 @@
 // Default: `Score` is written NON_EMPTY and the reference read an absent double as 0.0, so an absent
 // `points_awarded` or `points_possible` loads as 0 (both columns are NOT NULL; spec §5).
 import { z } from 'zod';
-import { activityKeys } from '../activity.js';
+import { pushActivityKey } from '../activity.js';
 import { commonFields } from '../envelope.js';
 import { defineHandler, put } from '../handler.js';
 import { entitySchema, long } from '../shapes.js';
@@ -30,10 +30,11 @@ export const handler = defineHandler({
   transform: (e, ctx) => {
     const awarded = e.score.points_awarded ?? 0;
     const possible = e.score.points_possible ?? 0;
-    const key = { userid: e.learner.id, sectionid: e.section.id, edgepath: e.edgePath };
-    return [
+    const ops = [
       put('grade', {
-        ...key,
+        userid: e.learner.id,
+        sectionid: e.section.id,
+        edgepath: e.edgePath,
         assetid: e.assetId,
         time: e.time,
         forcredit: e.forCredit,
@@ -41,7 +42,7 @@ export const handler = defineHandler({
         pointspossible: possible,
         percentage: percentage(awarded, possible),
       }),
-      ...activityKeys(ctx, e.maintenance, [key]),
     ];
+    return pushActivityKey(ops, ctx, e.maintenance, e.section.id, e.learner.id, e.edgePath);
   },
 });

@@ -2,7 +2,7 @@
 // the event is a maintenance re-emission. seed-system.md §3.2; session key `session` (not loaded).
 // `subject` (who unset it) is not loaded.
 import { z } from 'zod';
-import { activityKeys } from '../activity.js';
+import { pushActivityKey } from '../activity.js';
 import { commonFields } from '../envelope.js';
 import { defineHandler, del } from '../handler.js';
 import { contentIdSchema, courseIdSchema, entitySchema } from '../shapes.js';
@@ -18,6 +18,6 @@ export const handler = defineHandler({
   }),
   transform: (e, ctx) => {
     const key = { userid: e.learner.id, sectionid: e.course.section.id, edgepath: e.contentId.contentId };
-    return [del('grade', key), ...activityKeys(ctx, e.maintenance, [key])];
+    return pushActivityKey([del('grade', key)], ctx, e.maintenance, key.sectionid, key.userid, key.edgepath);
   },
 });

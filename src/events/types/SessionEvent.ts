@@ -25,20 +25,21 @@ export const handler = defineHandler({
     lastActive: instant.nullish(),
     becameActive: instant.nullish(),
   }),
+  // Rows written out member by member (no spreads of a shared request object): cheaper per event.
   transform: (e) => {
-    const request = {
-      userid: e.user.id,
-      userextid: e.user.externalId ?? null,
-      requesturl: e.requestUrl ?? null,
-      ipaddress: e.ipAddress ?? null,
-      referrer: e.referrer ?? null,
-      acceptlanguage: e.acceptLanguage ?? null,
-      useragent: e.userAgent ?? null,
-      authmethod: e.authMethod ?? null,
-    };
+    const userid = e.user.id;
+    const userextid = e.user.externalId ?? null;
+    const requesturl = e.requestUrl ?? null;
+    const ipaddress = e.ipAddress ?? null;
+    const referrer = e.referrer ?? null;
+    const acceptlanguage = e.acceptLanguage ?? null;
+    const useragent = e.userAgent ?? null;
+    const authmethod = e.authMethod ?? null;
     const ops: RowOp[] = [];
     if (e.actionType === 'start' && e.sessionId !== null && e.sessionId !== undefined) {
-      ops.push(put('session', { id: e.sessionId, start: e.time, ...request }));
+      ops.push(
+        put('session', { id: e.sessionId, start: e.time, userid, userextid, requesturl, ipaddress, referrer, acceptlanguage, useragent, authmethod }),
+      );
     }
     ops.push(
       put('sessionevent', {
@@ -47,7 +48,14 @@ export const handler = defineHandler({
         source: e.source ?? null,
         sessionid: e.sessionId ?? null,
         actiontype: e.actionType,
-        ...request,
+        userid,
+        userextid,
+        requesturl,
+        ipaddress,
+        referrer,
+        acceptlanguage,
+        useragent,
+        authmethod,
         lastactive: e.lastActive ?? null,
         becameactive: e.becameActive ?? null,
       }),

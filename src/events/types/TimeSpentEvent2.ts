@@ -3,7 +3,7 @@
 // seed-system.md §3.2. `context` is the section; `durationSpent` is in milliseconds; `commitId` is
 // not loaded.
 import { z } from 'zod';
-import { activityKeys } from '../activity.js';
+import { pushActivityKey } from '../activity.js';
 import { commonFields } from '../envelope.js';
 import { defineHandler, put, type RowOp } from '../handler.js';
 import { entitySchema, long, optString, rsUser, userDataSchema } from '../shapes.js';
@@ -37,8 +37,7 @@ export const handler = defineHandler({
         eventid: e.id,
         originsectionid: e.originSectionId ?? null,
       }),
-      ...activityKeys(ctx, e.maintenance, [{ sectionid: e.context.id, userid: e.user.id, edgepath: edgePath }]),
     );
-    return ops;
+    return pushActivityKey(ops, ctx, e.maintenance, e.context.id, e.user.id, edgePath);
   },
 });
