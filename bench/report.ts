@@ -116,9 +116,11 @@ function splitRows(s: StageSplit): Array<[string, string, string?]> {
     ['  start-up → first load', secs(s.startupMs), pct(s.startupMs, s.wallMs)],
     ['  loads', secs(s.loadsMs), pct(s.loadsMs, s.wallMs)],
     ['    prepare', secs(s.prepareMs), pct(s.prepareMs, s.wallMs)],
-    ['      source pages (readWindow)', secs(s.prepareSourceReadMs), `${s.sourceReadQueries} queries`],
+    // readWindow sends the next page's query as soon as a page arrives, so these round trips are
+    // in flight while the previous page is transformed: the two lines below overlap.
+    ['      source pages in flight (readWindow)', secs(s.prepareSourceReadMs), `${s.sourceReadQueries} queries, overlapping the processing`],
     ['      other source round trips', secs(s.prepareSourceOtherMs)],
-    ['      transform/NDJSON/gzip/upload', secs(s.prepareProcessingMs)],
+    ['      transform/NDJSON/gzip/upload (at least)', secs(s.prepareProcessingMs)],
     ['    warehouse (Redshift)', secs(s.warehouseMs), pct(s.warehouseMs, s.wallMs)],
     ['      COPY', secs(s.warehouseCopyMs), `${s.copyStatements} COPYs`],
     ['      other statements', secs(s.warehouseOtherMs), `${s.otherStatements} statements`],

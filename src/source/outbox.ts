@@ -32,15 +32,14 @@ export interface WindowQuery {
 
 /**
  * The window's events in (time, id) order, in pages. Keyset pagination on the primary key means
- * each page is an index range scan and only one page is in memory at a time.
+ * each page is an index range scan. The next page's query is sent as soon as a page arrives (its
+ * start is the page's last row), so the server reads page N+1 while the caller transforms page N;
+ * at most two pages are in memory.
  */
 export async function* readWindow(client: pg.ClientBase, q: WindowQuery): AsyncGenerator<OutboxRow[]> {
   const table = outboxTableName(q.table);
   const pageSize = Math.min(q.pageSize ?? 5000, q.limit);
-  let remaining = q.limit;
-  let after: { time: string; id: string } | undefined;
-  while (remaining > 0) {
-    const size = Math.min(pageSize, remaining);
+  const page = (size: number, after?: { time: string; id: string }) => {
     const params: unknown[] = [q.rootId, q.windowTime, q.now, q.windowIds, size];
     let extra = '';
     if (q.deadLetter) {
@@ -52,18 +51,30 @@ export async function* readWindow(client: pg.ClientBase, q: WindowQuery): AsyncG
       params.push(after.time, after.id);
       extra += ` and (o.time, o.id) > ($${params.length - 1}::timestamp, $${params.length}::bigint)`;
     }
-    const r = await client.query(
+    return client.query(
       `select o.id::text as id, o.guid, o.time, o.datajson from ${table} o
        where o.root_id = $1 and o.time >= $2::timestamp and o.time < $3::timestamp and o.id <> all($4::bigint[])${extra}
        order by o.time, o.id limit $5`,
       params,
     );
-    if (r.rows.length === 0) return;
-    yield r.rows as OutboxRow[];
-    remaining -= r.rows.length;
-    if (r.rows.length < size) return;
-    const lastRow = r.rows[r.rows.length - 1] as OutboxRow;
-    after = { time: lastRow.time, id: lastRow.id };
+  };
+  let remaining = q.limit;
+  let size = Math.min(pageSize, remaining);
+  let pending = page(size);
+  for (;;) {
+    const rows = (await pending).rows as OutboxRow[];
+    if (rows.length === 0) return;
+    remaining -= rows.length;
+    const more = rows.length === size && remaining > 0;
+    if (more) {
+      const last = rows[rows.length - 1]!;
+      size = Math.min(pageSize, remaining);
+      pending = page(size, { time: last.time, id: last.id });
+      // Awaited on the next turn; a caller that stops early must not leave it unhandled.
+      pending.catch(() => undefined);
+    }
+    yield rows;
+    if (!more) return;
   }
 }
 
