@@ -110,8 +110,18 @@ describe('scenario 15: stopped by a signal during a long poll', () => {
 
   it('a second signal forces the exit at once, even mid-load; nothing is half-applied', async () => {
     const { bus, run } = await slowPoll('two_signals');
+    // The second signal follows the moment the first is acknowledged, so it lands mid-load: with
+    // a fixed pause, a load ending inside the pause let the process exit on its own and the second
+    // signal hit its teardown, where Node no longer handles signals.
+    let stderr = '';
+    const acknowledged = new Promise<void>((resolve) =>
+      run.child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('SIGTERM received')) resolve();
+      }),
+    );
     run.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
+    await acknowledged;
     const second = Date.now();
     run.child.kill('SIGTERM');
     const r = await run.done;
