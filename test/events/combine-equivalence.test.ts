@@ -31,7 +31,7 @@ function applyLoad(target: Tables, combined: CombinedRows): void {
     const name = t.name as TableName;
     const rule = t.rule;
     if (rule.kind === 'gradeUpsert') applyDeletes(name);
-    const rows = (combined.puts.get(name) ?? []) as Row[];
+    const rows = [...(combined.puts.get(name) ?? [])] as Row[];
     const key = keyOf(t) as readonly string[];
     const table = tableOf(name);
     if (rule.kind === 'setReplace') {

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createCombiner } from '../../src/events/combine.js';
+import { createCombiner, type CombinedRows } from '../../src/events/combine.js';
 import { del, generateSnapshotDay, obfuscate, put, type RowOp } from '../../src/events/handler.js';
-import type { Rows, TableName } from '../../src/model/tables.js';
+import { tableByName, type Rows, type TableName } from '../../src/model/tables.js';
+import { eventOf, tagRow } from '../../src/stage/event-origin.js';
+
+/** The result with each table's rows read into an array (the combiner builds them as they are iterated). */
+function read(c: CombinedRows) {
+  return { ...c, puts: new Map([...c.puts].map(([t, rows]) => [t, [...rows]])) };
+}
 
 function combine(events: RowOp[][]) {
   const appended: [TableName, object][] = [];
   const c = createCombiner({ onAppend: (t, r) => appended.push([t, r]) });
   events.forEach((ops, seq) => c.add(ops, seq));
-  const { puts, deletes, obfuscations, snapshotDays } = c.result();
+  const { puts, deletes, obfuscations, snapshotDays } = read(c.result());
   return { appended, puts, deletes, obfuscations, snapshotDays };
 }
 
@@ -308,7 +314,7 @@ describe('combine: windows', () => {
       w.forEach((ops, i) => c.add(ops, seq + i));
       return seq + w.length;
     }, 0);
-    expect(c.result()).toEqual({ puts: all.puts, deletes: all.deletes, obfuscations: all.obfuscations, snapshotDays: all.snapshotDays });
+    expect(read(c.result())).toEqual({ puts: all.puts, deletes: all.deletes, obfuscations: all.obfuscations, snapshotDays: all.snapshotDays });
   });
 
   it('lists tables in load order', () => {
@@ -320,5 +326,46 @@ describe('combine: windows', () => {
     const c = createCombiner({ onAppend: () => {} });
     c.add([], 5);
     expect(() => c.add([], 4)).toThrow(/backwards/);
+  });
+});
+
+describe('combine: kept rows', () => {
+  it('gives each kept row back with the event that decided it', () => {
+    const { puts } = combine([
+      [put('section', tagRow(section(1, 'a'), '11'))],
+      [put('section', tagRow(section(1, 'b'), '12'))],
+      [put('session', tagRow(session(5, '2025-01-01 00:00:00.000'), '13'))],
+      [put('session', tagRow(session(5, '2025-01-02 00:00:00.000'), '14'))],
+      [put('grade', tagRow(grade(100, 5), '15'))],
+      [put('grade', tagRow(grade(200, 8), '16'))],
+      [put('discussionpost', tagRow(post(null), '17'))],
+      [put('discussionpost', tagRow(post(41, 24), '18'))],
+      [put('sectioncontent', tagRow(content(1, 'a', 10), '19'))],
+    ]);
+    const events = (t: TableName) => (puts.get(t) ?? []).map((r) => eventOf(r));
+    expect(events('section')).toEqual(['12']); // latest wins
+    expect(events('session')).toEqual(['13']); // first wins
+    expect(events('grade')).toEqual(['16']); // the latest values (with the first assetid)
+    expect(events('discussionpost')).toEqual(['17']); // the first row, reply filled in
+    expect(events('sectioncontent')).toEqual(['19']);
+  });
+
+  it('counts the rows of a table up front and can read them more than once', () => {
+    const c = createCombiner({ onAppend: () => {} });
+    c.add([put('section', section(1, 'a')), put('section', section(2, 'b'))], 0);
+    c.add([del('section', { id: 1 })], 1);
+    const rows = c.result().puts.get('section')!;
+    expect(rows.length).toBe(1);
+    expect([...rows]).toEqual([section(2, 'b')]);
+    expect([...rows]).toEqual([section(2, 'b')]);
+  });
+
+  it('gives a row every column of its table, a column the transform left out as undefined', () => {
+    const partial: Partial<Rows['section']> = section(3, 'x');
+    delete partial.name;
+    const { puts } = combine([[put('section', partial as Rows['section'])]]);
+    const [row] = puts.get('section') as Record<string, unknown>[];
+    expect(Object.keys(row!)).toEqual(Object.keys(tableByName('section').columns));
+    expect(row!.name).toBeUndefined();
   });
 });

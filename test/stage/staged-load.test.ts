@@ -70,4 +70,29 @@ describe('staging a load', () => {
     expect(await store.deletePrefix('p/schema/load-1/')).toBe(t.parts.length + 3);
     expect(await store.list('p/schema/load-1/')).toEqual([]);
   });
+
+  it('stages multi-byte lines and lines longer than a buffer exactly, counting UTF-8 bytes', async () => {
+    const load = new StagedLoad(store, { keyPrefix: 'p/schema/load-2/', upload: { partSizeBytes: 5 * 1024 * 1024, queueSize: 2 } });
+    const lines: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      // Mixed 1-, 2-, 3- and 4-byte characters, and now and then a line of ~120 KB.
+      const text = i % 997 === 0 ? 'é€😀x'.repeat(12_000) : `row ${i} é€😀 ${'a'.repeat(i % 300)}`;
+      const line = `{"i":${i},"text":${JSON.stringify(text)}}\n`;
+      lines.push(line);
+      load.write('pagenavevent', line);
+      load.write('pagenavevent__events', `${1000 + i}\n`);
+      if (i % 500 === 0) await load.drain();
+    }
+    const staged = await load.finish();
+    const t = staged.get('pagenavevent')!;
+    expect(t.rows).toBe(5_000);
+    expect(t.bytes).toBe(Buffer.byteLength(lines.join(''), 'utf8'));
+    let all = '';
+    for (const k of t.parts) all += await gunzipObject(k);
+    expect(all).toBe(lines.join(''));
+    const shadow = staged.get('pagenavevent__events')!;
+    expect(shadow.manifestKey).toBe('');
+    expect(await gunzipObject(shadow.parts[0]!)).toBe(lines.map((_, i) => `${1000 + i}\n`).join(''));
+    await store.deletePrefix('p/schema/load-2/');
+  });
 });
