@@ -148,12 +148,20 @@ const s3Section = z
   })
   .transform((s) => ({ ...s, forcePathStyle: s.forcePathStyle ?? (s.endpoint !== undefined ? true : undefined) }));
 
+/**
+ * Events per catch-up load. Each load costs one COPY per touched table, seconds apiece on
+ * Redshift whatever the size, so a backlog of 1,000,000 events is 4 loads (about 80 COPYs), not 10
+ * or 200; one load's keyed rows stay in memory until its end, which keeps `rsetl poll` under
+ * 300 MB resident at this size (npm run bench).
+ */
+export const DEFAULT_MAX_EVENTS_PER_LOAD = 250_000;
+
 const pollSection = z
   .strictObject(
     {
       intervalSeconds: int(5, 3600).default(240),
       maxEvents: int(1, 1_000_000).default(5000),
-      /** Coalescing bound for catch-up loads; default max(100000, maxEvents). */
+      /** Coalescing bound for catch-up loads; default max(250000, maxEvents). */
       maxEventsPerLoad: int(1, 10_000_000).optional(),
       lookbackSeconds: int(0, 86_400).default(300),
       lookbackIds: int(0, 1_000_000).default(500),
@@ -174,7 +182,7 @@ const pollSection = z
       ctx.addIssue({ code: 'custom', path: ['backoffCapSeconds'], message: `must be at least poll.intervalSeconds (${p.intervalSeconds})` });
     }
   })
-  .transform((p) => ({ ...p, maxEventsPerLoad: p.maxEventsPerLoad ?? Math.max(100_000, p.maxEvents) }));
+  .transform((p) => ({ ...p, maxEventsPerLoad: p.maxEventsPerLoad ?? Math.max(DEFAULT_MAX_EVENTS_PER_LOAD, p.maxEvents) }));
 
 const devSection = z.strictObject({ dataDir: text().default('.rsetl') }, { error: 'must be an object' });
 

@@ -26,7 +26,7 @@ describe('config schema', () => {
     expect(c.poll).toEqual({
       intervalSeconds: 240,
       maxEvents: 5000,
-      maxEventsPerLoad: 100000,
+      maxEventsPerLoad: 250000,
       lookbackSeconds: 300,
       lookbackIds: 500,
       backoffCapSeconds: 86400,
@@ -86,7 +86,8 @@ describe('config schema', () => {
     ]);
     expect(problems({ source: SOURCE, poll: { intervalSeconds: 2 } })).toEqual(['poll.intervalSeconds: must be a whole number from 5 to 3600']);
     expect(problems({ source: SOURCE, poll: { invalidEvents: 'drop' } })).toEqual(['poll.invalidEvents: must be "block" or "dead-letter"']);
-    expect(valid({ source: SOURCE, poll: { maxEvents: 200000 } }).poll.maxEventsPerLoad).toBe(200000);
+    expect(valid({ source: SOURCE, poll: { maxEvents: 300000 } }).poll.maxEventsPerLoad).toBe(300000);
+    expect(valid({ source: SOURCE, poll: { maxEvents: 5000 } }).poll.maxEventsPerLoad).toBe(250000);
   });
 
   it('requires both static S3 keys, and path-style addressing follows an endpoint', () => {
