@@ -218,7 +218,16 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       await deps.resetWarehouse();
       const again = await deps.warehouse();
       if (await findByLoadId(again, bus.id, loadId)) result = { outcome: 'loaded' as const };
-      else throw withLoad(e, loadId, keyPrefix, bus);
+      else {
+        // The outcome is known now: nothing was applied, so this is an ordinary retryable failure.
+        const settled = new WarehouseError(`${e.message}; the ledger shows the load did not commit, nothing was applied`, 'transient', {
+          cause: e,
+          context: { ...e.context },
+          ...(e.server ? { server: e.server } : {}),
+          hint: 'the load is retried with backoff; check the network path to Redshift if this repeats',
+        });
+        throw withLoad(settled, loadId, keyPrefix, bus);
+      }
     } else {
       if (e instanceof WarehouseError && e.failureClass === 'data' && /^\s*COPY/i.test(String(e.context.statement ?? ''))) {
         const why = await explainCopyFailure(w, deps.objectStore(), x.staged, deps.source, { table: settings.sourceTable, bus }).catch(() => undefined);

@@ -74,7 +74,8 @@ describe('scenario 3: the connection is lost during COMMIT', () => {
   it('stand-in drops it BEFORE COMMIT reaches the server: the ledger says no, the bus retries later, then loads once', async () => {
     const bus = await env.newBus('commit_before');
     env.t.stack.standin.injectFault({ match: /^COMMIT/i, dropConnection: 'before' });
-    await expectFailedThenRecovers(bus, await poll(bus), /unknown-outcome|transient/);
+    const b = await expectFailedThenRecovers(bus, await poll(bus), /^transient$/);
+    expect(b.last_error.message).toMatch(/did not commit/);
   });
 
   it('proxy resets the client right after COMMIT was sent (the server commits): resolved as committed', async () => {
@@ -88,7 +89,7 @@ describe('scenario 3: the connection is lost during COMMIT', () => {
   it('proxy resets the client instead of delivering COMMIT: rolled back, retried later, loaded once', async () => {
     const bus = await env.newBus('proxy_commit_lost');
     proxy.onClientData(COMMIT, 'reset', { deliver: false });
-    await expectFailedThenRecovers(bus, await poll(bus, proxied), /unknown-outcome|transient/);
+    await expectFailedThenRecovers(bus, await poll(bus, proxied), /^transient$/);
   });
 
   it('proxy blackholes the connection after COMMIT (a hang), then resets it: resolved as committed', async () => {
