@@ -48,10 +48,10 @@ export async function explainCopyFailure(
   for (const st of staged.values()) {
     const part = st.parts.findIndex((k) => store.url(k) === detail.file);
     if (part < 0) continue;
-    const table = st.name.replace(/__.*$/, '');
+    // Only tables' own files are COPYed (their key ops included), each shadowed line for line.
     const index = st.partRows.slice(0, part).reduce((a, n) => a + n, 0) + detail.line - 1;
     const explanation: CopyFailureExplanation = { copyError: { ...detail, table: st.name } };
-    const eventId = st.name === table ? await eventIdAt(store, staged.get(eventsStageName(table)), index) : undefined;
+    const eventId = await eventIdAt(store, staged.get(eventsStageName(st.name)), index);
     if (eventId) {
       const r = await source.query(
         `select id::text as id, guid, time, datajson->>'eventType' as type from ${outboxTableName(q.table)}

@@ -44,17 +44,18 @@ export async function extract(
   const now = await sourceNow(deps.source);
   const nowMicros = parsePgTimestamp(now);
   const tracker = new WatermarkTracker(nowMicros, settings.lookbackSeconds * 1e6, settings.lookbackIds);
+  /** A staged line, and its event id in the table's shadow file when the load keeps one. */
+  const writeLine = (table: string, line: string, eventId: string) => {
+    sink.write(table, line);
+    if (opts.shadowEvents) sink.write(eventsStageName(table), `${eventId}\n`);
+  };
   const encoders = new Map<string, RowEncoder>();
-  const encoderFor = (name: string, make: () => RowEncoder) => {
-    let e = encoders.get(name);
-    if (!e) encoders.set(name, (e = make()));
-    return e;
+  const appendRow = (table: string, row: object) => {
+    let enc = encoders.get(table);
+    if (!enc) encoders.set(table, (enc = rowEncoder(tableByName(table).columns)));
+    writeLine(table, enc(row as Record<string, unknown>), eventOf(row) ?? '');
   };
-  const writeRow = (table: string, row: object) => {
-    sink.write(table, encoderFor(table, () => rowEncoder(tableByName(table).columns))(row as Record<string, unknown>));
-    if (opts.shadowEvents) sink.write(eventsStageName(table), `${eventOf(row) ?? ''}\n`);
-  };
-  const combiner = createCombiner({ onAppend: writeRow });
+  const combiner = createCombiner({ onAppend: appendRow });
   const eventsByType: Record<string, number> = {};
   let events = 0;
   let firstEventId: string | null = null;
@@ -96,8 +97,7 @@ export async function extract(
   const keyOps = keyOpCounts(combined);
   let written = 0;
   for (const l of combinedLines(combined, keyOps)) {
-    sink.write(l.table, l.line);
-    if (opts.shadowEvents) sink.write(eventsStageName(l.table), `${l.eventId}\n`);
+    writeLine(l.table, l.line, l.eventId);
     if (++written % 5000 === 0) await sink.drain();
   }
   const staged = await sink.finish();

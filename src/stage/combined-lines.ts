@@ -53,15 +53,15 @@ export function* combinedLines(c: CombinedRows, ops: ReadonlyMap<string, KeyOpCo
   for (const t of TABLE_DEFS) {
     const name = t.name as TableName;
     const puts = c.puts.get(name) ?? [];
-    if (!ops.has(t.name)) {
-      if (puts.length === 0) continue;
-      const enc = rowEncoder(t.columns);
+    const withOps = ops.has(t.name);
+    if (!withOps && puts.length === 0) continue;
+    const enc: RowEncoder = rowEncoder(t.columns);
+    if (!withOps) {
       for (const row of puts) yield { table: t.name, line: enc(row as Record<string, unknown>), eventId: eventOf(row) ?? '' };
       continue;
     }
     // `rsetl_op` is the last column of columnsWithOp, so appending it to the table's own line gives
     // the same bytes as encoding a copy of the row with the extra property, without the copy.
-    const enc: RowEncoder = rowEncoder(t.columns);
     const withOp = (line: string, op: string) => `${line.slice(0, -2)},"${OP_COLUMN}":"${op}"}\n`;
     for (const row of puts) yield { table: t.name, line: withOp(enc(row as Record<string, unknown>), STAGED_OP.put), eventId: eventOf(row) ?? '' };
     for (const key of c.deletes.get(name) ?? []) yield { table: t.name, line: withOp(enc(key as Record<string, unknown>), STAGED_OP.delete), eventId: '' };
