@@ -1,7 +1,6 @@
 // One load of one bus (spec §1): read the next window(s) from the outbox, transform and combine,
 // stream NDJSON+gzip to S3, apply in one Redshift transaction with the ledger row, advance the
 // bus, delete the staged objects. The caller holds the bus's lock.
-import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { WarehouseError } from '../errors.js';
 import { crashPoint } from '../crash-points.js';
@@ -11,6 +10,7 @@ import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import type { Watermark } from '../source/window.js';
 import type { ObjectStore } from '../stage/object-store.js';
+import { newLoadId } from '../stage/load-id.js';
 import { schemaPrefix } from '../stage/retention.js';
 import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted } from './extract.js';
@@ -63,11 +63,6 @@ export interface LoadOutcome {
   full: boolean;
   durationMs: number;
   stagedPrefix?: string;
-}
-
-export function newLoadId(busId: number, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-b${busId}-${randomBytes(3).toString('hex')}`;
 }
 
 function workFrom(x: Pick<Extracted, 'staged' | 'keyOps'>): StagedTableWork[] {

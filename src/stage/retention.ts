@@ -1,11 +1,10 @@
 // The retention sweep (spec §6): a load that did not commit leaves its staged files in S3 for
 // diagnosis (the error lists their prefix); once older than `s3.retentionHours` they are deleted.
-// Only folders named like a load id (pipeline/load-window.ts newLoadId) directly under the bus's
+// Only folders named like a load id (stage/load-id.ts) directly under the bus's
 // schema prefix are ever touched, and only when their NEWEST object is past the retention, so an
 // unrelated object under the prefix, or a load still being staged, is never removed.
+import { isLoadId } from './load-id.js';
 import type { ObjectStore } from './object-store.js';
-
-const LOAD_FOLDER = /^\d{8}T\d{6}Z-b\d+-[0-9a-f]{6}$/;
 
 export interface SweepResult {
   /** Load folders deleted (full prefixes). */
@@ -19,7 +18,7 @@ export async function sweepStaged(store: ObjectStore, schemaPrefix: string, rete
   const newest = new Map<string, number>();
   for (const o of await store.list(schemaPrefix)) {
     const folder = o.key.slice(schemaPrefix.length).split('/')[0]!;
-    if (!LOAD_FOLDER.test(folder) || !o.key.startsWith(`${schemaPrefix}${folder}/`)) continue;
+    if (!isLoadId(folder) || !o.key.startsWith(`${schemaPrefix}${folder}/`)) continue;
     // An object without a date is treated as new: never delete what cannot be dated.
     const t = o.lastModified?.getTime() ?? Number.POSITIVE_INFINITY;
     newest.set(folder, Math.max(newest.get(folder) ?? Number.NEGATIVE_INFINITY, t));
