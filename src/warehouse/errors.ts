@@ -35,6 +35,11 @@ export function classifyWarehouseError(e: unknown, phase: { duringCommit?: boole
     // the text; only the message identifies them.
     cls = 'transient';
     hint = 'a concurrent transaction conflicted; the load will be retried';
+  } else if (/NoSuchKey|specified key does not exist|mandatory file/i.test(message)) {
+    // A staged object vanished between staging and COPY (an S3 lifecycle rule, a manual purge).
+    // Every attempt stages its load afresh, so the retry brings the files back.
+    cls = 'transient';
+    hint = 'a staged file was missing when COPY read it (S3 lifecycle rule or manual delete?); the load was rolled back and is staged again on retry';
   } else if (/Load into table .* failed|load_error|stl_load_errors|sys_load_error_detail/i.test(message) || err.code?.startsWith('22')) {
     cls = 'data';
     hint = 'a staged row was rejected; the staged files are kept for diagnosis';

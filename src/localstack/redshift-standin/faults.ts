@@ -1,11 +1,14 @@
 // Failures injected by tests of failure handling: the next statement(s) matching a pattern fail
 // with a chosen error, or lose their connection before or after the backend ran them (the lost
-// COMMIT whose outcome the client cannot know).
+// COMMIT whose outcome the client cannot know), or first wait for something the test does to the
+// world around the statement (delete or change a staged S3 object right before its COPY).
 
 export interface FaultSpec {
   match: RegExp;
   error?: { code: string; message: string };
   dropConnection?: 'before' | 'after';
+  /** Awaited before the statement is handled (then the statement runs, unless error/dropConnection say otherwise). */
+  before?: () => Promise<void> | void;
   /** How many matching statements the fault hits; default 1. */
   times?: number;
 }
@@ -14,7 +17,7 @@ export class Faults {
   private readonly active: { spec: FaultSpec; left: number }[] = [];
 
   add(spec: FaultSpec): void {
-    if (!spec.error && !spec.dropConnection) throw new Error('injectFault needs `error` or `dropConnection`');
+    if (!spec.error && !spec.dropConnection && !spec.before) throw new Error('injectFault needs `error`, `dropConnection` or `before`');
     this.active.push({ spec, left: spec.times ?? 1 });
   }
 

@@ -233,7 +233,9 @@ export class StandinSession {
 
   /** Decides what becomes of one statement text: injected faults first, then Redshift's rules. */
   private async screen(text: string, extended: boolean): Promise<Screened> {
-    const fault = this.applyFault(this.ctx.faults.take(text));
+    const spec = this.ctx.faults.take(text);
+    await spec?.before?.();
+    const fault = this.applyFault(spec);
     if (fault) return fault;
     const copy = findCopyFromS3(text, this.backslashEscapes);
     if (copy.kind !== 'none') {
@@ -257,7 +259,7 @@ export class StandinSession {
       return { kind: 'dropped' };
     }
     if (fault.error) return { kind: 'raise', ...fault.error };
-    this.dropAfterReady = true;
+    if (fault.dropConnection === 'after') this.dropAfterReady = true;
     return undefined;
   }
 
