@@ -42,6 +42,7 @@ export function redshiftConnection(config: RsetlConfig, opts: { asBusUser?: bool
     password: bus?.password ?? r.password ?? fromUrl?.password,
     ssl: pgSsl(r.ssl),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: r.statementTimeoutSeconds * 1000,
   };
 }
 

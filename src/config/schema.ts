@@ -81,6 +81,8 @@ const redshiftSection = z
         .optional(),
       busUser: z.strictObject({ user: text(), password: text() }, { error: 'must be an object' }).optional(),
       iamRole: text().optional(),
+      /** The longest rsetl waits for one statement's answer before it drops the connection. */
+      statementTimeoutSeconds: int(1, 86_400).default(3600),
       clusterIdentifier: text().optional(),
       workgroup: text().optional(),
       region: region().optional(),

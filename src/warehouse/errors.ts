@@ -15,7 +15,7 @@ export function isConnectionError(e: unknown): boolean {
   const err = e as PgLikeError;
   return (
     (err?.code !== undefined && CONNECTION_CODES.has(err.code)) ||
-    /Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|not queryable|timeout expired/i.test(err?.message ?? '')
+    /Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|not queryable|timeout expired|Query read timeout/i.test(err?.message ?? '')
   );
 }
 

@@ -5,9 +5,16 @@ import { textTypes } from '../source/pg-types.js';
 import { classifyWarehouseError, isConnectionError, unreachable } from './errors.js';
 import { ident } from './sql.js';
 
+/** How long one statement may take when the configuration does not say (redshift.statementTimeoutSeconds). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 3_600_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+const isReadTimeout = (e: unknown) => (e as Error | undefined)?.message === 'Query read timeout';
+
 export class WarehouseSession {
   statements = 0;
   copies = 0;
+  private destroyed = false;
 
   private constructor(
     private readonly client: pg.Client,
@@ -20,11 +27,12 @@ export class WarehouseSession {
       types: textTypes,
       application_name: 'rsetl',
       // A cluster that stops answering must fail the load (and release the bus lock), not hang a
-      // cron run forever: TCP keepalive notices a dead peer, and no statement may take over an hour
-      // (COPYs of a coalesced load take seconds to minutes; WLM queueing adds some).
+      // cron run forever: TCP keepalive notices a dead peer, and no statement may wait longer than
+      // redshift.statementTimeoutSeconds (default an hour: COPYs of a coalesced load take seconds
+      // to minutes; WLM queueing adds some).
       keepAlive: true,
       keepAliveInitialDelayMillis: 30_000,
-      query_timeout: 3_600_000,
+      query_timeout: config.query_timeout ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     });
     // A dropped connection must surface as a failed query, not crash the process.
     client.on('error', () => undefined);
@@ -52,8 +60,19 @@ export class WarehouseSession {
     try {
       return await this.client.query<R>(sql, params);
     } catch (e) {
+      // pg gives up waiting but leaves the connection as it is, with the statement perhaps still
+      // running and holding its transaction's locks. Dropping the connection ends that session on
+      // the server (rolling back what did not commit), and the error then reads as a lost
+      // connection: transient, or an unknown outcome during COMMIT (the ledger decides).
+      if (isReadTimeout(e)) this.destroy();
       throw classifyWarehouseError(e, { ...phase, statement: sql });
     }
+  }
+
+  /** Drops the connection at once, without the goodbye a hung server would never answer. */
+  private destroy(): void {
+    this.destroyed = true;
+    (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 
   /** Rolls back, ignoring a connection that is already gone. */
@@ -67,6 +86,13 @@ export class WarehouseSession {
   }
 
   async close(): Promise<void> {
-    await this.client.end().catch(() => undefined);
+    if (this.destroyed) return;
+    // end() waits for the server to close its side; a server that stopped answering never does.
+    const ended = this.client.end().then(
+      () => true,
+      () => true,
+    );
+    const timer = new Promise<false>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS, false).unref());
+    if (!(await Promise.race([ended, timer]))) this.destroy();
   }
 }

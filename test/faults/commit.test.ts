@@ -1,6 +1,7 @@
-// Scenarios 3, 6 and 8 (reliability.md §5.2): the Redshift connection lost during COMMIT (both
-// outcomes: COMMIT ran, or never arrived), reset in the middle of the load transaction, and the
-// serializable isolation error 1023 (and a deadlock). Faults come from the stand-in
+// Scenarios 3, 6, 7 and 8 (reliability.md §5.2): the Redshift connection lost during COMMIT (both
+// outcomes: COMMIT ran, or never arrived), reset in the middle of the load transaction, a server
+// that stops answering (the statement deadline), and the serializable isolation error 1023 (and a
+// deadlock). Faults come from the stand-in
 // (`injectFault`) and from the TCP fault proxy between rsetl and the stand-in.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
@@ -102,6 +103,34 @@ describe('scenario 3: the connection is lost during COMMIT', () => {
     expect(run.child.exitCode).toBeNull(); // still waiting for the answer to COMMIT
     proxy.reset();
     await expectResolvedAsCommitted(bus, await run.done);
+  });
+});
+
+describe('scenario 7: Redshift stops answering', () => {
+  /** rsetl through the proxy, waiting at most 2 s for any statement. */
+  const deadline = () =>
+    env.writeConfig('proxied-deadline.json', (c) => {
+      c.redshift.url = proxy.url(c.redshift.url);
+      c.redshift.statementTimeoutSeconds = 2;
+    });
+
+  it('hang during a COPY: the statement deadline fires, the connection is dropped (its locks with it), the bus retries later and loads once', async () => {
+    const bus = await env.newBus('hang_copy');
+    proxy.onClientData(/COPY "?pagenavevent/, 'blackhole', { deliver: true });
+    const r = await poll(bus, await deadline());
+    expect(proxy.stats.triggered).toBeGreaterThan(0);
+    expect(r.ms).toBeLessThan(20_000);
+    expect(summaryOf(r).buses[0]!.error?.message).toMatch(/Query read timeout/);
+    // The retry's LOCK of the same tables would wait forever if the hung session still held them.
+    await expectFailedThenRecovers(bus, r, 'transient');
+  });
+
+  it('hang after COMMIT was sent (the server committed): the deadline fires, the ledger says committed, nothing loads twice', async () => {
+    const bus = await env.newBus('hang_commit');
+    proxy.onClientData(COMMIT, 'blackhole', { deliver: true });
+    const r = await poll(bus, await deadline());
+    expect(proxy.stats.triggered).toBeGreaterThan(0);
+    await expectResolvedAsCommitted(bus, r);
   });
 });
 
