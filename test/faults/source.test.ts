@@ -1,10 +1,13 @@
-// Scenarios 16 and 18 (reliability.md §5.2): on the source side, an outbox transaction that commits
-// late (its rows' time is older than rows already delivered, within the lookback) is loaded by the
-// next poll, not skipped; rolled-back transactions leave holes in the ids and nothing waits on them.
+// Scenarios 16, 17 and 18 (reliability.md §5.2): on the source side, an outbox transaction that
+// commits late (its rows' time is older than rows already delivered, within the lookback) is loaded
+// by the next poll, not skipped; transactions left open for long (here or in another database of
+// the cluster) hold nothing back; rolled-back transactions leave holes in the ids and nothing
+// waits on them.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOutboxEvents } from '../../src/demo/outbox.js';
 import { pollOnce } from '../../src/pipeline/poller.js';
+import { adminUrl } from '../support/databases.js';
 import { baseStream, busRow, expectOracle, pageView, startFaultEnv, typeOf, windowEnv, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;
@@ -100,6 +103,43 @@ describe('scenario 16, continued: the watermark never forgets a delivered event'
     expect((await env.cli(['poll', '--bus', bus.schema], { env: windowEnv(20), timeoutMs: 20_000 })).status).toBe(0);
     const [n] = await env.t.warehouse(`select count(*)::int as n, count(distinct id)::int as d from "${bus.schema}".pagenavevent`);
     expect(n).toEqual({ n: 30, d: 30 });
+  });
+});
+
+describe('scenario 17: long-open transactions on the source cluster', () => {
+  it("hold nothing back: committed events load at once; the open transaction's own event loads once it commits", async () => {
+    const bus = await env.newBus('open_xact');
+    // Idle in transaction with a transaction id, a snapshot and a lock on the outbox, in the
+    // source database and in another database of the same cluster.
+    const idle = await session();
+    await idle.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await idle.query('select pg_current_xact_id()');
+    await idle.query('select count(*) from analyticfinder');
+    const elsewhere = new pg.Client({ connectionString: adminUrl() });
+    await elsewhere.connect();
+    await elsewhere.query('BEGIN');
+    await elsewhere.query('select pg_current_xact_id()');
+    try {
+      const r = await env.cli(['poll', '--bus', bus.schema]);
+      expect(r.status, r.stderr).toBe(0);
+      await expectOracle(env, bus);
+
+      // The open transaction writes an event (30 s old) and commits only after that poll.
+      const own = pageView(template, new Date(Date.now() - 30_000));
+      await insertOutboxEvents(idle, [{ ...own, rootId: bus.rootId }], { firstId: 700_000_000 });
+      await env.pump(bus);
+      expect((await env.cli(['poll', '--bus', bus.schema])).status).toBe(0);
+      expect(await loaded(bus.schema, [own.guid])).toEqual([]);
+      await idle.query('COMMIT');
+      await env.pump(bus);
+      expect((await env.cli(['poll', '--bus', bus.schema])).status).toBe(0);
+      expect(await loaded(bus.schema, [own.guid])).toEqual([own.guid]);
+      await expectOracle(env, bus);
+    } finally {
+      await idle.end();
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      await elsewhere.end();
+    }
   });
 });
 
