@@ -301,6 +301,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
       prepare: prepare ?? null,
       rawCopy: raw ? { ...raw, ms: Math.round(raw.ms), eventsPerSecond: source.events / (raw.ms / 1000) } : null,
       prepareSerialReadPlusPrepare: read && prepare ? source.events / ((read.ms + prepare.ms) / 1000) : null,
+      ratioToRawCopyCeilingOneCore: read && prepare && raw ? raw.ms / (read.ms + prepare.ms) : null,
     },
     latency,
     cpuProfile: cpu ?? null,

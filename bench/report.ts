@@ -83,6 +83,11 @@ export interface BenchResult {
     rawCopy: (Measured<RawCopyBaseline> & { eventsPerSecond: number }) | null;
     /** events ÷ ((b) + (c)): what one core doing read then prepare serially would reach. */
     prepareSerialReadPlusPrepare: number | null;
+    /**
+     * (a) time ÷ ((b) + (c) time): the ratioToRawCopy that reading and preparing the events on one
+     * core would reach even if loading them into the warehouse took no time at all.
+     */
+    ratioToRawCopyCeilingOneCore: number | null;
   };
   latency: {
     statementMs: number;
@@ -178,6 +183,7 @@ export function renderReport(r: BenchResult): string {
       : []),
     ['(a) raw COPY FROM STDIN', b.rawCopy ? `${int(b.rawCopy.rowsPerSecond)} rows/s` : '—', b.rawCopy ? `${secs(b.rawCopy.ms)}, ${int(b.rawCopy.rows)} rows in ${b.rawCopy.tables} tables, ${mb(b.rawCopy.bytes)}, = ${int(b.rawCopy.eventsPerSecond)} events/s; runs ${b.rawCopy.runsMs.join('/')} ms${foreign(b.rawCopy.foreignCpuCores)}` : ''],
     ['(b)+(c) serially on one core', b.prepareSerialReadPlusPrepare ? `${int(b.prepareSerialReadPlusPrepare)} events/s` : '—'],
+    ['(a) ÷ ((b)+(c)): ratioToRawCopy of one core with a free warehouse', fixed(b.ratioToRawCopyCeilingOneCore, 3)],
   ]);
   if (r.latency) {
     const l = r.latency;
