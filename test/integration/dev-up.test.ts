@@ -1,7 +1,7 @@
 // `rsetl dev up` as a developer uses it: one JSON line with the stack's URLs, psql-compatible
 // servers behind them, a ready config file, and a clean stop on SIGTERM.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,14 +26,22 @@ describe('rsetl dev up', () => {
       const info = JSON.parse(first);
       expect(Object.keys(info).sort()).toEqual(['bucket', 'config', 'redshiftUrl', 's3Endpoint', 'sourceUrl']);
       expect((await stat(info.config)).mode & 0o777).toBe(0o600);
+      // The passwords are in the config file only; the printed URLs mask them.
+      const config = JSON.parse(await readFile(info.config, 'utf8'));
+      for (const [printed, real] of [[info.sourceUrl, config.source.url], [info.redshiftUrl, config.redshift.url]]) {
+        const password = new URL(real).password;
+        expect(password.length).toBeGreaterThan(0);
+        expect(printed).not.toContain(password);
+        expect(printed).toBe(real.replace(`:${password}@`, ':***@'));
+      }
 
-      const source = new pg.Client({ connectionString: info.sourceUrl });
+      const source = new pg.Client({ connectionString: config.source.url });
       await source.connect();
       const outbox = await source.query(`select count(*)::int as n from information_schema.columns where table_name = 'analyticfinder'`);
       expect(outbox.rows[0].n).toBe(5);
       await source.end();
 
-      const redshift = new pg.Client({ connectionString: info.redshiftUrl });
+      const redshift = new pg.Client({ connectionString: config.redshift.url });
       await redshift.connect();
       await redshift.query('create table t (id int8 not null, e varchar(32) distkey) sortkey(id)');
       await expect(redshift.query('insert into t values (1, $1) on conflict do nothing', ['x'])).rejects.toThrow(/ON CONFLICT/i);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { redactText } from '../../config/redact.js';
 import { runCommand } from '../context.js';
 import { untilSignal } from '../signals.js';
 
@@ -8,11 +9,11 @@ export function registerDev(program: Command): void {
   dev
     .command('up')
     .description('start the embedded PostgreSQL, S3 server and Redshift stand-in; stay up until SIGINT/SIGTERM')
-    .option('--json', 'print ONE line {"sourceUrl","redshiftUrl","s3Endpoint","bucket","config"}')
+    .option('--json', 'print ONE line {"sourceUrl","redshiftUrl","s3Endpoint","bucket","config"} (passwords masked: they are in the config file)')
     .option('--data-dir <dir>', 'where the stack keeps its data and config file', '.rsetl')
     .option('--source-url <url>', 'use this PostgreSQL as the source instead of the embedded one')
     .option('--backing-url <url>', "use this PostgreSQL database behind the Redshift stand-in")
-    .addHelpText('after', '\nExample:\n  rsetl dev up &\n  psql "$(rsetl dev up --json | jq -r .redshiftUrl)"\n')
+    .addHelpText('after', '\nExample:\n  rsetl dev up &\n  psql "$(jq -r .redshift.url .rsetl/rsetl.config.json)"\n')
     .action(async (opts: { json?: boolean; dataDir: string; sourceUrl?: string; backingUrl?: string }, cmd: Command) =>
       runCommand(cmd, async ({ out }) => {
         // Loaded on use: the local stack (PostgreSQL binaries, S3 server, stand-in) is heavy.
@@ -23,11 +24,19 @@ export function registerDev(program: Command): void {
           ...(opts.sourceUrl ? { sourceUrl: opts.sourceUrl } : {}),
           ...(opts.backingUrl ? { backingUrl: opts.backingUrl } : {}),
         });
-        const info = { sourceUrl: stack.sourceUrl, redshiftUrl: stack.redshiftUrl, s3Endpoint: stack.s3Endpoint, bucket: stack.bucket, config: stack.configPath };
+        // Passwords stay in the config file (mode 600), never on the terminal or in logs: with
+        // --source-url / --backing-url they are the user's own.
+        const info = {
+          sourceUrl: redactText(stack.sourceUrl),
+          redshiftUrl: redactText(stack.redshiftUrl),
+          s3Endpoint: stack.s3Endpoint,
+          bucket: stack.bucket,
+          config: stack.configPath,
+        };
         if (out.json) process.stdout.write(JSON.stringify(info) + '\n');
         else {
           out.table(Object.entries(info).map(([what, value]) => ({ what, value })));
-          out.info(`use it: rsetl --config ${stack.configPath} init-etl dev --domain 1; Ctrl-C stops the stack`);
+          out.info(`use it: rsetl --config ${stack.configPath} init-etl dev --domain 1 (the config file holds the passwords); Ctrl-C stops the stack`);
         }
         const sig = await untilSignal();
         await stack.stop();
