@@ -8,8 +8,8 @@ import type { Connections } from '../pipeline/connections.js';
 import { assertSimpleName } from '../warehouse/sql.js';
 import { createWarehouseSchema, type SchemaReport } from '../warehouse/schema.js';
 import { UsageError } from '../errors.js';
-import { recordAsApplied } from './migration-ledger.js';
-import { loadBuiltinMigrations } from './migrations.js';
+import { MIGRATION_TABLE, recordAsApplied, tableExists } from './migration-ledger.js';
+import { BASELINE_MIGRATION, loadBuiltinMigrations } from './migrations.js';
 
 export interface InitEtlInput {
   schema: string;
@@ -46,6 +46,13 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
       ...(config.redshift.busUser ? { busUser: config.redshift.busUser.user } : {}),
       onNewSchema: async (s) => {
         migrationsRecorded = await recordAsApplied(s, schema, migrations);
+      },
+      // A schema made before rsetl, adopted now: its history starts at the baseline (what
+      // upgrade-schema would record for it), and later migrations are upgrade-schema's to apply
+      // — rsetl poll refuses the schema until they are (admin/schema-current.ts).
+      onExistingSchema: async (s) => {
+        if (await tableExists(s, schema, MIGRATION_TABLE)) return;
+        migrationsRecorded = await recordAsApplied(s, schema, migrations.filter((m) => m.name === BASELINE_MIGRATION));
       },
     });
   } finally {

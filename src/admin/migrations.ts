@@ -15,6 +15,8 @@ export const BUILTIN_MIGRATIONS_DIR = fileURLToPath(new URL('../../templates/mig
 
 /** Recorded names of rsetl's own migrations carry this prefix, a user's folder none, ad-hoc SQL `adhoc/`. */
 export const BUILTIN_PREFIX = 'rsetl/';
+/** rsetl's first migration: the schema as init-etl creates it, and the start of an adopted schema's history. */
+export const BASELINE_MIGRATION = `${BUILTIN_PREFIX}001_baseline.sql`;
 export const ADHOC_PREFIX = 'adhoc/';
 
 export type MigrationOrigin = 'rsetl' | 'dir' | 'adhoc';

@@ -8,6 +8,8 @@ import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadOutcome } from './load-window.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
 import { connectSource, settingsFrom, type Connections } from './connections.js';
+import { assertSchemaCurrent } from '../admin/schema-current.js';
+import type { WarehouseSession } from '../warehouse/session.js';
 
 export type BusOutcome =
   | { busId: number; schema: string; status: 'caught-up' | 'more-pending'; loads: LoadOutcome[]; after: AfterLoadResult }
@@ -40,6 +42,17 @@ export function errorRecord(e: unknown): Record<string, unknown> {
   return { kind: 'internal', message: messageOf(e), at: new Date().toISOString() };
 }
 
+async function currentSchemaSession(conn: Connections, schema: string): Promise<WarehouseSession> {
+  const s = await conn.warehouse(schema);
+  try {
+    await assertSchemaCurrent(s, schema);
+    return s;
+  } catch (e) {
+    await s.close();
+    throw e;
+  }
+}
+
 async function processBus(conn: Connections, config: RsetlConfig, busId: number, opts: PollOptions, deadline: number): Promise<BusOutcome> {
   // Each bus gets its own source session: the advisory lock lives as long as it does.
   const client = await connectSource(config.source.url, 'rsetl poll');
@@ -50,8 +63,9 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
     source: client,
     buses: store,
     objectStore: conn.objectStore,
-    // Connected only when a load has something for Redshift: an idle poll never touches it.
-    warehouse: async () => (warehouse ??= await conn.warehouse(bus!.schemaName)),
+    // Connected only when a load has something for Redshift: an idle poll never touches it. A new
+    // session first checks the schema has every migration of this rsetl (admin/schema-current.ts).
+    warehouse: async () => (warehouse ??= await currentSchemaSession(conn, bus!.schemaName)),
     resetWarehouse: async () => {
       await warehouse?.close();
       warehouse = undefined;

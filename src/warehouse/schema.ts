@@ -25,6 +25,8 @@ export interface CreateSchemaOptions {
    * (init-etl records rsetl's migrations as applied there: the schema is created current).
    */
   onNewSchema?: (s: WarehouseSession) => Promise<void>;
+  /** The same for a schema that existed (init-etl adopting a schema made before rsetl). */
+  onExistingSchema?: (s: WarehouseSession) => Promise<void>;
 }
 
 export async function existingTables(s: WarehouseSession, schema: string): Promise<Set<string>> {
@@ -53,6 +55,7 @@ export async function createWarehouseSchema(
     for (const ddl of allTablesSql({ ifNotExists: true })) await s.query(ddl);
     await s.query(LEDGER_DDL);
     if (!schemaExisted && opts.onNewSchema) await opts.onNewSchema(s);
+    if (schemaExisted && opts.onExistingSchema) await opts.onExistingSchema(s);
     if (opts.busUser) {
       await s.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(opts.busUser)}`);
       // Tables this (owner) user creates later, e.g. by upgrade-schema, are covered too

@@ -1,6 +1,7 @@
 // init-etl run twice: the second run reports everything as existing and changes nothing; the bus
 // user gets ALL on the schema, its tables and (default privileges) tables the owner creates later;
-// a new schema's migration history starts with rsetl's own migrations recorded as applied.
+// a new schema's migration history starts with rsetl's own migrations recorded as applied, an
+// adopted one's with the baseline.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await t?.warehouse(`DROP SCHEMA IF EXISTS twice CASCADE; DROP OWNED BY "${busUser}"`).catch(() => undefined);
+  await t?.warehouse(`DROP SCHEMA IF EXISTS twice CASCADE; DROP SCHEMA IF EXISTS adopted CASCADE; DROP OWNED BY "${busUser}"`).catch(() => undefined);
   await t?.stop();
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
@@ -87,6 +88,18 @@ describe('init-etl', () => {
     const { buses } = await t.conn.control();
     expect((await buses.listBuses()).filter((b) => b.schemaName === 'twice')).toHaveLength(1);
     expect(await t.warehouse('SELECT count(*)::int AS n FROM twice.rsetl_migration')).toEqual([{ n: 1 }]);
+  });
+
+  it('adopting a schema made before rsetl starts its history at the baseline, for upgrade-schema to continue', async () => {
+    // The old system's schema: tables, but no ledger and no migration history.
+    await t.warehouse('CREATE SCHEMA adopted; CREATE TABLE adopted.usr (id INT8 NOT NULL)');
+    const r = await initEtl(t.conn, t.config, { schema: 'adopted', rootId: '43' });
+    expect(r.warehouse.schemaExisted).toBe(true);
+    expect(r.warehouse.tablesExisting).toEqual(['usr']);
+    expect(r.migrationsRecorded).toEqual(['rsetl/001_baseline.sql']);
+    expect(await t.warehouse('SELECT name FROM adopted.rsetl_migration')).toEqual([{ name: 'rsetl/001_baseline.sql' }]);
+    // Run again, it finds the history and records nothing.
+    expect((await initEtl(t.conn, t.config, { schema: 'adopted', rootId: '43' })).migrationsRecorded).toEqual([]);
   });
 
   it("so upgrade-schema finds rsetl's own migrations already applied", async () => {

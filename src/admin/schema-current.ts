@@ -1,0 +1,31 @@
+// Before a poll writes into a bus schema: has the schema had every migration this version of rsetl
+// ships (templates/migrations/)? A schema that is behind — its `upgrade-schema` failed (reliability
+// scenario 19) or was never run after an upgrade of rsetl — may lack a column rsetl now stages,
+// and COPY … FORMAT AS JSON 'auto' drops a JSON key that has no column without a word. So the bus
+// fails with the fix named, instead of loading less.
+import { WarehouseError } from '../errors.js';
+import type { WarehouseSession } from '../warehouse/session.js';
+import { appliedMigrations } from './migration-ledger.js';
+import { loadBuiltinMigrations } from './migrations.js';
+
+let builtin: Promise<string[]> | undefined;
+
+/** Throws an environment WarehouseError naming the missing migrations; a schema that is current passes. */
+export async function assertSchemaCurrent(s: WarehouseSession, schema: string): Promise<void> {
+  builtin ??= loadBuiltinMigrations().then((ms) => ms.map((m) => m.name));
+  let applied: Map<string, unknown>;
+  try {
+    applied = await appliedMigrations(s, schema);
+  } catch (e) {
+    // A bus user without SELECT on the history table cannot tell; it is the owner's table, and a
+    // load must not be refused for what the check itself may not read.
+    if (e instanceof WarehouseError && e.server?.code === '42501') return;
+    throw e;
+  }
+  const missing = (await builtin).filter((name) => !applied.has(name));
+  if (missing.length === 0) return;
+  throw new WarehouseError(`schema ${schema} lacks rsetl migration(s) ${missing.join(', ')}`, 'environment', {
+    hint: `run \`rsetl upgrade-schema --schema ${schema}\` (or --all) as the schema owner, then the bus retries`,
+    context: { schema, missingMigrations: missing },
+  });
+}
