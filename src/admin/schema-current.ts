@@ -10,22 +10,30 @@ import { loadBuiltinMigrations } from './migrations.js';
 
 let builtin: Promise<string[]> | undefined;
 
-/** Throws an environment WarehouseError naming the missing migrations; a schema that is current passes. */
-export async function assertSchemaCurrent(s: WarehouseSession, schema: string): Promise<void> {
+/**
+ * rsetl's own migrations the schema has not recorded, in order; null when the user may not read
+ * the history table (it is the owner's: a load is not refused for what the check cannot see).
+ */
+export async function missingMigrations(s: WarehouseSession, schema: string): Promise<string[] | null> {
   builtin ??= loadBuiltinMigrations().then((ms) => ms.map((m) => m.name));
   let applied: Map<string, unknown>;
   try {
     applied = await appliedMigrations(s, schema);
   } catch (e) {
-    // A bus user without SELECT on the history table cannot tell; it is the owner's table, and a
-    // load must not be refused for what the check itself may not read.
-    if (e instanceof WarehouseError && e.server?.code === '42501') return;
+    if (e instanceof WarehouseError && e.server?.code === '42501') return null;
     throw e;
   }
-  const missing = (await builtin).filter((name) => !applied.has(name));
-  if (missing.length === 0) return;
+  return (await builtin).filter((name) => !applied.has(name));
+}
+
+export const upgradeCommand = (schema: string) => `rsetl upgrade-schema --schema ${schema}`;
+
+/** Throws an environment WarehouseError naming the missing migrations; a schema that is current passes. */
+export async function assertSchemaCurrent(s: WarehouseSession, schema: string): Promise<void> {
+  const missing = await missingMigrations(s, schema);
+  if (!missing || missing.length === 0) return;
   throw new WarehouseError(`schema ${schema} lacks rsetl migration(s) ${missing.join(', ')}`, 'environment', {
-    hint: `run \`rsetl upgrade-schema --schema ${schema}\` (or --all) as the schema owner, then the bus retries`,
+    hint: `run \`${upgradeCommand(schema)}\` (or --all) as the schema owner, then the bus retries`,
     context: { schema, missingMigrations: missing },
   });
 }

@@ -1,8 +1,10 @@
 // One bus schema as the ETL user sees it: the schema exists, the user has USAGE and CREATE on it,
-// every table of the model and the load ledger are there, and the user may read and write them
-// (a load INSERTs, MERGEs — UPDATE and DELETE — and reads the ledger). Found out with
+// every table of the model and the load ledger are there, the user may read and write them
+// (a load INSERTs, MERGEs — UPDATE and DELETE — and reads the ledger), and the schema has had
+// rsetl's own migrations. Found out with
 // has_schema_privilege / has_table_privilege, which Redshift and PostgreSQL both answer.
 import type { RsetlConfig } from '../config/schema.js';
+import { missingMigrations, upgradeCommand } from '../admin/schema-current.js';
 import { CREATION_ORDER } from '../model/tables.js';
 import { LEDGER_TABLE } from '../warehouse/ledger.js';
 import type { WarehouseSession } from '../warehouse/session.js';
@@ -81,6 +83,14 @@ export async function schemaProblems(s: WarehouseSession, config: RsetlConfig, s
   }
   if (byTables.size > 0) {
     out.fixes.push(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(user)} (as the schema owner${config.redshift.busUser ? `; or ${initEtl}, which grants redshift.busUser ALL` : ''})`);
+  }
+  // rsetl poll refuses a schema behind on rsetl's own migrations (admin/schema-current.ts).
+  if (present.has(LEDGER_TABLE)) {
+    const missing = await missingMigrations(s, schema);
+    if (missing && missing.length > 0) {
+      out.issues.push(`lacks rsetl migration${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
+      out.fixes.push(`${upgradeCommand(schema)} (as the schema owner)`);
+    }
   }
   return out;
 }

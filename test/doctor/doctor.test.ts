@@ -135,6 +135,21 @@ describe('rsetl doctor with a bus', () => {
     await expectNothingLeft();
   });
 
+  it("fails at the Redshift check when a bus schema lacks one of rsetl's migrations, naming the upgrade", async () => {
+    const [saved] = await t.warehouse(`select name, checksum, applied_at::text as at from ${SCHEMA}.rsetl_migration`);
+    await t.warehouse(`delete from ${SCHEMA}.rsetl_migration`);
+    try {
+      const report = await runDoctor({ path: t.stack.configPath });
+      expect(statuses(report)).toMatchObject({ redshift: 'fail', buses: 'pass' });
+      const rs = check(report, 'redshift');
+      expect(rs.detail).toContain(`schema ${SCHEMA}: lacks rsetl migration rsetl/001_baseline.sql`);
+      expect(rs.fix).toContain(`rsetl upgrade-schema --schema ${SCHEMA} (as the schema owner)`);
+    } finally {
+      await t.warehouse(`insert into ${SCHEMA}.rsetl_migration (name, checksum, applied_at) values ($1, $2, $3)`, [saved!.name, saved!.checksum, saved!.at]);
+    }
+    await expectNothingLeft();
+  });
+
   it('fails at the Redshift check with a wrong bus user password, naming the key', async () => {
     const path = await configVariant(t, (c) => (c.redshift!.busUser = { user: role, password: 'not-the-password' }));
     const report = await runDoctor({ path });
