@@ -4,6 +4,7 @@
 import { redshiftConnection } from '../config/load.js';
 import type { RsetlConfig } from '../config/schema.js';
 import { UnreachableError, WarehouseError } from '../errors.js';
+import { isConnectionError } from '../warehouse/errors.js';
 import { WarehouseSession } from '../warehouse/session.js';
 import { ident } from '../warehouse/sql.js';
 import { CheckFailure, fail, guarded, pass, warn, type CheckOutcome, type DoctorContext } from './check.js';
@@ -17,8 +18,17 @@ function credentialKeys(config: RsetlConfig): { user: string; password: string }
     : { user: 'redshift.user', password: 'redshift.password (or RSETL_REDSHIFT_PASSWORD)' };
 }
 
+/**
+ * Doctor's statements are quick (catalog reads, a one-row COPY), so a cluster that stops answering
+ * fails the check after this long, not after a load's redshift.statementTimeoutSeconds (an hour).
+ */
+const DOCTOR_STATEMENT_TIMEOUT_SECONDS = 120;
+
 async function connect(config: RsetlConfig): Promise<{ session: WarehouseSession; where: string }> {
-  const pg = redshiftConnection(config, { asBusUser: true });
+  const pg = {
+    ...redshiftConnection(config, { asBusUser: true }),
+    query_timeout: Math.min(config.redshift.statementTimeoutSeconds, DOCTOR_STATEMENT_TIMEOUT_SECONDS) * 1000,
+  };
   const where = `${pg.host}:${pg.port}/${pg.database}`;
   const user = pg.user ?? '(no user)';
   const keys = credentialKeys(config);
@@ -64,45 +74,63 @@ export function checkRedshift(ctx: DoctorContext): Promise<CheckOutcome> {
     const config = ctx.config!;
     const { session, where } = await connect(config);
     ctx.warehouse = session;
-    const facts = (
-      await session.query<{ etl_user: string; server_version: string; can_temp: boolean }>(
-        `SELECT current_user AS etl_user, version() AS server_version, has_database_privilege(current_database(), 'TEMP') AS can_temp`,
-      )
-    ).rows[0]!;
-    const user = facts.etl_user;
-    // GetClusterCredentials issues temporary users named IAM:<name> / IAMR:<role>; a password from
-    // the configuration is static.
-    const temporary = /^iamr?:/i.test(user);
-    const data = {
-      endpoint: where,
-      user,
-      role: config.redshift.busUser ? 'busUser' : 'main user',
-      credentials: temporary ? 'temporary' : 'static',
-      version: facts.server_version,
-    };
-    const who = `${where} as ${user} (${config.redshift.busUser ? 'redshift.busUser' : 'main user'}, ${temporary ? 'temporary' : 'static'} credentials), ${shortVersion(facts.server_version)}`;
-    if (!facts.can_temp) {
-      return fail(
-        `${who}; ${user} lacks TEMP on the database`,
-        'loads stage rows in temporary tables',
-        `GRANT TEMP ON DATABASE ${ident(String(redshiftConnection(config).database))} TO ${ident(user)}`,
-        data,
+    try {
+      return await checkSession(ctx, session, where);
+    } catch (e) {
+      if (!isConnectionError(e) && !(e instanceof WarehouseError && isConnectionError(e.cause))) throw e;
+      // The session is gone (dropped after no answer, or reset): the round trip has nothing to use.
+      ctx.warehouse = undefined;
+      await session.close();
+      throw new CheckFailure(
+        `${where}: the connection was lost mid-check: ${(e as Error).message}`,
+        'Redshift stopped answering or dropped the connection (cluster paused or resizing, or a firewall cutting idle or long connections)',
+        'check the cluster status in the AWS console and the network path; redshift.statementTimeoutSeconds bounds how long a statement may wait (doctor waits at most 120 s)',
       );
     }
-    if (ctx.busSchemas === undefined) {
-      return warn(`${who}; bus schemas not checked`, 'the buses are listed in the source database, which the source check could not read', 'fix the source check, then run doctor again', data);
-    }
-    const schemas = [...new Set(ctx.busSchemas.map((b) => b.schema))];
-    const problems: SchemaProblems[] = [];
-    for (const schema of schemas) {
-      const p = await schemaProblems(session, config, schema, user, ctx.busSchemas.find((b) => b.schema === schema)!.rootId);
-      if (p.issues.length > 0) problems.push(p);
-    }
-    const checked = schemas.length === 0 ? 'no bus schemas yet' : `${schemas.length} bus schema${schemas.length === 1 ? '' : 's'} (${schemas.join(', ')}) with the grants and ledger loads need`;
-    if (problems.length > 0) {
-      const d = describeProblems(problems, user);
-      return fail(`${who}; ${d.detail}`, `${user} cannot load every bus schema`, d.fix, { ...data, schemas: problems });
-    }
-    return pass(`${who}; ${checked}`, { ...data, schemas });
   });
+}
+
+/** Check 4 on a connected session: who the ETL user is, TEMP, and every bus schema's tables and grants. */
+async function checkSession(ctx: DoctorContext, session: WarehouseSession, where: string): Promise<CheckOutcome> {
+  const config = ctx.config!;
+  const facts = (
+    await session.query<{ etl_user: string; server_version: string; can_temp: boolean }>(
+      `SELECT current_user AS etl_user, version() AS server_version, has_database_privilege(current_database(), 'TEMP') AS can_temp`,
+    )
+  ).rows[0]!;
+  const user = facts.etl_user;
+  // GetClusterCredentials issues temporary users named IAM:<name> / IAMR:<role>; a password from
+  // the configuration is static.
+  const temporary = /^iamr?:/i.test(user);
+  const data = {
+    endpoint: where,
+    user,
+    role: config.redshift.busUser ? 'busUser' : 'main user',
+    credentials: temporary ? 'temporary' : 'static',
+    version: facts.server_version,
+  };
+  const who = `${where} as ${user} (${config.redshift.busUser ? 'redshift.busUser' : 'main user'}, ${temporary ? 'temporary' : 'static'} credentials), ${shortVersion(facts.server_version)}`;
+  if (!facts.can_temp) {
+    return fail(
+      `${who}; ${user} lacks TEMP on the database`,
+      'loads stage rows in temporary tables',
+      `GRANT TEMP ON DATABASE ${ident(String(redshiftConnection(config).database))} TO ${ident(user)}`,
+      data,
+    );
+  }
+  if (ctx.busSchemas === undefined) {
+    return warn(`${who}; bus schemas not checked`, 'the buses are listed in the source database, which the source check could not read', 'fix the source check, then run doctor again', data);
+  }
+  const schemas = [...new Set(ctx.busSchemas.map((b) => b.schema))];
+  const problems: SchemaProblems[] = [];
+  for (const schema of schemas) {
+    const p = await schemaProblems(session, config, schema, user, ctx.busSchemas.find((b) => b.schema === schema)!.rootId);
+    if (p.issues.length > 0) problems.push(p);
+  }
+  const checked = schemas.length === 0 ? 'no bus schemas yet' : `${schemas.length} bus schema${schemas.length === 1 ? '' : 's'} (${schemas.join(', ')}) with the grants and ledger loads need`;
+  if (problems.length > 0) {
+    const d = describeProblems(problems, user);
+    return fail(`${who}; ${d.detail}`, `${user} cannot load every bus schema`, d.fix, { ...data, schemas: problems });
+  }
+  return pass(`${who}; ${checked}`, { ...data, schemas });
 }

@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
 import { runDoctor, type CheckResult, type DoctorReport } from '../../src/doctor/run-doctor.js';
+import { startFaultProxy, targetOf } from '../../src/localstack/fault-proxy.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { bucketKeys, configVariant, warehouseRelations } from './support.js';
 
@@ -148,6 +149,28 @@ describe('rsetl doctor with a bus', () => {
       await t.warehouse(`insert into ${SCHEMA}.rsetl_migration (name, checksum, applied_at) values ($1, $2, $3)`, [saved!.name, saved!.checksum, saved!.at]);
     }
     await expectNothingLeft();
+  });
+
+  it('fails at the Redshift check, instead of hanging, when Redshift stops answering', async () => {
+    const proxy = await startFaultProxy({ target: targetOf(t.stack.redshiftUrl) });
+    try {
+      proxy.onClientData(/has_schema_privilege/, 'blackhole', { deliver: true });
+      const path = await configVariant(t, (c) => {
+        c.redshift!.url = proxy.url(String(c.redshift!.url));
+        c.redshift!.statementTimeoutSeconds = 2;
+      });
+      const started = Date.now();
+      const report = await runDoctor({ path });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(proxy.stats.triggered).toBe(1);
+      // The dropped session leaves the round trip nothing to run on: skipped, not a second failure.
+      expect(statuses(report)).toMatchObject({ redshift: 'fail', 'round-trip': 'skip' });
+      const rs = check(report, 'redshift');
+      expect(rs.detail).toMatch(/connection was lost mid-check: Redshift: Query read timeout/);
+      expect(rs.fix).toMatch(/statementTimeoutSeconds/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('fails at the Redshift check with a wrong bus user password, naming the key', async () => {
