@@ -78,12 +78,14 @@ export async function applyLoad(
  * Runs a COPY and checks it loaded every line rsetl staged. With MAXERROR 0 and a manifest of
  * mandatory files a COPY cannot skip rows, but it loads whatever the objects hold when it reads
  * them: an object cut short, replaced or rewritten after rsetl wrote it would load less, silently.
- * The count comes from the command tag (`COPY n`), or from pg_last_copy_count() where the server
- * leaves it out of the tag.
+ * The command tag's count (`COPY n`) settles the usual case without a round trip; when it is
+ * missing or disagrees (Redshift descends from PostgreSQL 8.0, whose tag was a bare `COPY`),
+ * pg_last_copy_count(), Redshift's documented count of the session's last COPY, decides.
  */
 async function copyAll(s: WarehouseSession, sql: string, staged: StagedTable): Promise<void> {
   const r = await s.query(sql);
-  const loaded = r.rowCount ?? Number((await s.query<{ n: string }>('SELECT pg_last_copy_count() AS n')).rows[0]?.n);
+  if (r.rowCount === staged.rows) return;
+  const loaded = Number((await s.query<{ n: string }>('SELECT pg_last_copy_count() AS n')).rows[0]?.n);
   if (loaded === staged.rows) return;
   throw new WarehouseError(`Redshift: COPY from ${staged.manifestUrl} loaded ${loaded} rows; rsetl staged ${staged.rows}`, 'transient', {
     hint: 'a staged file changed after rsetl wrote it (truncated, replaced or deleted in S3); the load was rolled back and is staged again on retry',
