@@ -9,6 +9,7 @@ import { tableByName } from '../model/tables.js';
 import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import type { Watermark } from '../source/window.js';
+import { isEventsStageName } from '../stage/event-origin.js';
 import type { ObjectStore } from '../stage/object-store.js';
 import { newLoadId } from '../stage/load-id.js';
 import { schemaPrefix } from '../stage/retention.js';
@@ -68,7 +69,7 @@ export interface LoadOutcome {
 function workFrom(x: Pick<Extracted, 'staged' | 'keyOps'>): StagedTableWork[] {
   const work: StagedTableWork[] = [];
   for (const [name, staged] of x.staged) {
-    if (name.endsWith('__events')) continue; // shadow of event ids, never COPYed
+    if (isEventsStageName(name)) continue; // shadow of event ids, never COPYed
     const keyOps = x.keyOps.get(name);
     work.push({ table: tableByName(name), staged, ...(keyOps ? { keyOps } : {}) });
   }
@@ -79,7 +80,7 @@ function workFrom(x: Pick<Extracted, 'staged' | 'keyOps'>): StagedTableWork[] {
 function stagedCounts(x: Pick<Extracted, 'staged' | 'keyOps'>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, staged] of x.staged) {
-    if (name.endsWith('__events')) continue;
+    if (isEventsStageName(name)) continue;
     const ops = x.keyOps.get(name);
     if (!ops) {
       out[name] = staged.rows;

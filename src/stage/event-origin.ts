@@ -17,4 +17,9 @@ export function eventOf(row: object): string | undefined {
   return (row as Tagged)[EVENT_OF];
 }
 
-export const eventsStageName = (table: string) => `${table}__events`;
+const EVENTS_SUFFIX = '__events';
+
+export const eventsStageName = (table: string) => `${table}${EVENTS_SUFFIX}`;
+
+/** Whether a staged name is a shadow of event ids (never COPYed, no manifest). */
+export const isEventsStageName = (name: string) => name.endsWith(EVENTS_SUFFIX);

@@ -4,6 +4,7 @@
 // of NDJSON, so large tables get several parts that Redshift's slices load in parallel.
 import { PassThrough } from 'node:stream';
 import { createGzip, constants as zlib, type Gzip, type ZlibOptions } from 'node:zlib';
+import { isEventsStageName } from './event-origin.js';
 import type { ObjectStore, UploadOptions } from './object-store.js';
 
 export interface StagedTable {
@@ -152,7 +153,7 @@ class TableStream {
     readonly name: string,
     private readonly opts: StagedLoadOptions,
   ) {
-    this.shadow = name.endsWith('__events');
+    this.shadow = isEventsStageName(name);
   }
 
   write(line: string): void {
