@@ -3,6 +3,7 @@ import { createCombiner, type CombinedRows } from '../../src/events/combine.js';
 import { del, generateSnapshotDay, obfuscate, put, type RowOp } from '../../src/events/handler.js';
 import { tableByName, type Rows, type TableName } from '../../src/model/tables.js';
 import { eventOf, tagRow } from '../../src/stage/event-origin.js';
+import { grade, user } from './rows.js';
 
 /** The result with each table's rows read into an array (the combiner builds them as they are iterated). */
 function read(c: CombinedRows) {
@@ -48,18 +49,6 @@ const content = (sectionid: number, edgepath: string, assetid: number): Rows['se
   forcreditpointspossible: null,
   forcredititemcount: null,
   learningpathindex: null,
-});
-
-const grade = (assetid: number, pointsawarded: number): Rows['grade'] => ({
-  userid: 1,
-  sectionid: 2,
-  edgepath: 'e1',
-  assetid,
-  time: '2025-01-01 00:00:00.000',
-  forcredit: true,
-  pointsawarded,
-  pointspossible: 10,
-  percentage: pointsawarded * 10,
 });
 
 const session = (id: number, start: string): Rows['session'] => ({
@@ -213,20 +202,6 @@ describe('combine: qnaThread', () => {
 });
 
 describe('combine: usr obfuscation', () => {
-  const user = (id: number, email: string): Rows['usr'] => ({
-    id,
-    externalid: `S${id}`,
-    email,
-    username: `u${id}`,
-    emaildomain: email.split('@')[1] ?? null,
-    givenname: 'Ada',
-    familyname: 'Lovelace',
-    fullname: 'Ada Lovelace',
-    subtenantid: 'north',
-    subtenantname: 'North Campus',
-    integration: 'banner',
-    uniqueid: `B${id}`,
-  });
   const blank = (id: number): Rows['usr'] => ({
     id,
     externalid: null,

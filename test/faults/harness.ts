@@ -236,6 +236,14 @@ export async function ledgerRows(env: FaultEnv, bus: Bus): Promise<number> {
   return (await env.t.warehouse(`select count(*)::int as n from "${bus.schema}".rsetl_load`))[0]!.n;
 }
 
+/** Nothing of a failed load reached Redshift: no ledger row, and neither early nor late tables of the load order hold rows. */
+export async function expectNothingLoaded(env: FaultEnv, bus: Bus): Promise<void> {
+  expect(await ledgerRows(env, bus)).toBe(0);
+  for (const table of ['asset', 'section', 'usr', 'pagenavevent']) {
+    expect((await env.t.warehouse(`select count(*)::int as n from "${bus.schema}".${table}`))[0]!.n, table).toBe(0);
+  }
+}
+
 export async function busRow(env: FaultEnv, bus: Bus): Promise<Record<string, any>> {
   return (await env.t.source.query(`select * from rsetl.bus where id = $1`, [bus.busId])).rows[0];
 }

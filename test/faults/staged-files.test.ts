@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ClientSettings } from '../../src/config/load.js';
 import { createS3Client } from '../../src/stage/object-store.js';
 import { schemaPrefix } from '../../src/stage/retention.js';
-import { busRow, expectNoSecrets, expectOracle, ledgerRows, startFaultEnv, type Bus, type FaultEnv } from './harness.js';
+import { busRow, expectNoSecrets, expectNothingLoaded, expectOracle, ledgerRows, startFaultEnv, type Bus, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;
 let s3: S3Client;
@@ -54,10 +54,7 @@ async function failingPoll(bus: Bus, change: (key: string) => Promise<void>): Pr
   expect(r.status, r.stderr + r.stdout).toBe(1);
   expect(JSON.parse(r.stdout).buses[0].status).toBe('failed');
   // Rolled back: neither the tables COPYed before pagenavevent nor the ledger kept anything.
-  expect(await ledgerRows(env, bus)).toBe(0);
-  for (const table of ['asset', 'section', 'usr', 'pagenavevent']) {
-    expect((await env.t.warehouse(`select count(*)::int as n from "${bus.schema}".${table}`))[0]!.n, table).toBe(0);
-  }
+  await expectNothingLoaded(env, bus);
   const b = await busRow(env, bus);
   expect(b.failure_count).toBe(1);
   expect(b.window_time).toEqual(new Date('2000-01-01T00:00:00Z'));

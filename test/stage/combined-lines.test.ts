@@ -1,42 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createCombiner } from '../../src/events/combine.js';
 import { del, obfuscate, put, type RowOp } from '../../src/events/handler.js';
-import type { Rows } from '../../src/model/tables.js';
 import { combinedLines, keyOpCounts } from '../../src/stage/combined-lines.js';
 import { tagRow } from '../../src/stage/event-origin.js';
+import { grade, user } from '../events/rows.js';
 
 function combined(events: RowOp[][]) {
   const c = createCombiner({ onAppend: () => undefined });
   events.forEach((ops, seq) => c.add(ops, seq));
   return c.result();
 }
-
-const grade = (assetid: number, pointsawarded: number): Rows['grade'] => ({
-  userid: 1,
-  sectionid: 2,
-  edgepath: 'e1',
-  assetid,
-  time: '2025-01-01 00:00:00.000',
-  forcredit: true,
-  pointsawarded,
-  pointspossible: 10,
-  percentage: pointsawarded * 10,
-});
-
-const user = (id: number, email: string): Rows['usr'] => ({
-  id,
-  externalid: `S${id}`,
-  email,
-  username: `u${id}`,
-  emaildomain: email.split('@')[1] ?? null,
-  givenname: 'Ada',
-  familyname: 'Lovelace',
-  fullname: 'Ada Lovelace',
-  subtenantid: 'north',
-  subtenantname: 'North Campus',
-  integration: 'banner',
-  uniqueid: `B${id}`,
-});
 
 describe('combinedLines', () => {
   it('stages a table without key ops exactly as its columns', () => {
