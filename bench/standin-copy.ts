@@ -18,6 +18,7 @@ import { constants as zlib, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copyText } from '../src/demo/outbox.js';
+import { createRandom } from '../src/demo/random.js';
 import { startLocalPostgres } from '../src/localstack/postgres.js';
 import type { RedshiftStandin } from '../src/localstack/redshift-standin/index.js';
 import { startLocalS3 } from '../src/localstack/s3.js';
@@ -25,6 +26,7 @@ import type { ColumnDef } from '../src/model/columns.js';
 import { createTableSql } from '../src/model/ddl.js';
 import { tableByName, type TableDef } from '../src/model/tables.js';
 import { rowEncoder, truncateUtf8 } from '../src/stage/row-encoder.js';
+import { copySql } from '../src/warehouse/copy.js';
 
 const ROWS = Number(process.env.ROWS ?? 200_000);
 const REPEATS = Number(process.env.REPEATS ?? 3);
@@ -32,18 +34,6 @@ const SMALL = Number(process.env.SMALL ?? 200);
 const PART_ROWS = 25_000;
 const BUCKET = 'bench';
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
-
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -85,7 +75,7 @@ function copyValue(c: ColumnDef): (v: unknown) => string {
 }
 
 async function makeDataset(s3: S3Client, t: TableDef, rows: number, prefix: string, seed: number): Promise<Dataset> {
-  const rnd = random(seed);
+  const rnd = createRandom(seed).next;
   const encode = rowEncoder(t.columns);
   const cols = Object.entries(t.columns);
   const fmt = cols.map(([n, c]) => [n, copyValue(c)] as const);
@@ -110,8 +100,8 @@ async function makeDataset(s3: S3Client, t: TableDef, rows: number, prefix: stri
   return { table: t, manifest: `s3://${BUCKET}/${manifestKey}`, copyText: Buffer.from(text.join('')), rows, gzBytes };
 }
 
-const copySql = (table: string, manifest: string) =>
-  `COPY ${table} FROM '${manifest}' IAM_ROLE '${ROLE}' MANIFEST GZIP FORMAT AS JSON 'auto' TIMEFORMAT 'auto' ROUNDEC COMPUPDATE OFF STATUPDATE OFF MAXERROR 0`;
+/** rsetl's own COPY statement (warehouse/copy.ts); each stand-in session's search_path picks the schema. */
+const copyInto = (table: string, manifest: string) => copySql({ table, manifestUrl: manifest, iamRole: ROLE });
 
 /** CPU time (user + system) of a local process so far, from /proc (Linux); NaN elsewhere. */
 function backendCpuMs(pid: number): number {
@@ -124,6 +114,22 @@ function backendCpuMs(pid: number): number {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Wall time of `work` and the CPU it cost this process and `session`'s backend. A CHECKPOINT first,
+ * so the flush of earlier loads is not billed to this one.
+ */
+async function measured(direct: pg.Client, session: pg.Client, work: () => Promise<void>): Promise<{ ms: number; cpu: string }> {
+  await direct.query('CHECKPOINT');
+  const pid = (await session.query('SELECT pg_backend_pid() AS p')).rows[0].p as number;
+  const b0 = backendCpuMs(pid);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await work();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpu: `node ${Math.round((c.user + c.system) / 1000)} ms, backend ${Math.round(backendCpuMs(pid) - b0)} ms` };
+}
 
 async function main(): Promise<void> {
   type StandinModule = typeof import('../src/localstack/redshift-standin/index.js');
@@ -146,6 +152,7 @@ async function main(): Promise<void> {
       const client = new pg.Client({ connectionString: standin.url });
       await client.connect();
       standins.push({ mode, standin, client });
+      await client.query(`SET search_path TO ${mode}`);
     }
     // No primary key (rsetl's COPYs mostly fill index-less stage tables): the fastest ingest, the
     // hardest baseline. Every copy of the tables comes from the same DDL: only the way in differs.
@@ -155,7 +162,7 @@ async function main(): Promise<void> {
       for (const t of tables) await direct.query(createTableSql(t).replace(/ SORTKEY \(.*\)$/, ''));
     }
     const g0 = performance.now();
-    const data = [];
+    const data: Dataset[] = [];
     for (const [i, t] of tables.entries()) data.push(await makeDataset(s3, t, ROWS, 'large', 42 + i));
     const totalRows = data.reduce((a, d) => a + d.rows, 0);
     console.log(`data: ${totalRows} rows, ${(data.reduce((a, d) => a + d.gzBytes, 0) / 1e6).toFixed(1)} MB gzip, ` +
@@ -167,33 +174,25 @@ async function main(): Promise<void> {
       const per: string[] = [];
       const cpu: string[] = [];
       for (const { mode, client } of standins) {
-        await direct.query('CHECKPOINT');
-        const backendPid = (await client.query('SELECT pg_backend_pid() AS p')).rows[0].p as number;
-        const b0 = backendCpuMs(backendPid);
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
+        const m = await measured(direct, client, async () => {
+          for (const d of data) {
+            await client.query('BEGIN');
+            const res = await client.query(copyInto(d.table.name, d.manifest));
+            await client.query('COMMIT');
+            if (res.rowCount !== d.rows) throw new Error(`stand-in COPY loaded ${res.rowCount} rows, expected ${d.rows}`);
+          }
+        });
+        times.get(mode)!.push(m.ms);
+        cpu.push(`${mode}: ${m.cpu}`);
+      }
+      const raw = await measured(direct, direct, async () => {
         for (const d of data) {
-          await client.query('BEGIN');
-          const res = await client.query(copySql(`${mode}.${d.table.name}`, d.manifest));
-          await client.query('COMMIT');
-          if (res.rowCount !== d.rows) throw new Error(`stand-in COPY loaded ${res.rowCount} rows, expected ${d.rows}`);
+          const cols = Object.keys(d.table.columns).map((c) => `"${c}"`).join(', ');
+          await pipeline(Readable.from([d.copyText]), direct.query(copyFrom(`COPY raw.${d.table.name} (${cols}) FROM STDIN`)));
         }
-        times.get(mode)!.push(performance.now() - t0);
-        const c = process.cpuUsage(c0);
-        cpu.push(`${mode}: node ${Math.round((c.user + c.system) / 1000)} ms, backend ${Math.round(backendCpuMs(backendPid) - b0)} ms`);
-      }
-      await direct.query('CHECKPOINT');
-      const directPid = (await direct.query('SELECT pg_backend_pid() AS p')).rows[0].p as number;
-      const b0 = backendCpuMs(directPid);
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (const d of data) {
-        const cols = Object.keys(d.table.columns).map((c) => `"${c}"`).join(', ');
-        await pipeline(Readable.from([d.copyText]), direct.query(copyFrom(`COPY raw.${d.table.name} (${cols}) FROM STDIN`)));
-      }
-      times.get('raw')!.push(performance.now() - t0);
-      const c = process.cpuUsage(c0);
-      cpu.push(`raw: node ${Math.round((c.user + c.system) / 1000)} ms, backend ${Math.round(backendCpuMs(directPid) - b0)} ms`);
+      });
+      times.get('raw')!.push(raw.ms);
+      cpu.push(`raw: ${raw.cpu}`);
       for (const [m, ms] of times) per.push(`${m === 'raw' ? 'raw COPY' : `stand-in ${m}`} ${Math.round(ms[r]!)} ms`);
       console.log(`repeat ${r + 1}: ${per.join(', ')}; CPU ${cpu.join('; ')}`);
     }
@@ -219,7 +218,7 @@ async function main(): Promise<void> {
       await client.query(`CREATE TEMP TABLE stage (LIKE ${mode}.activity)`);
       for (let i = 0; i < SMALL; i++) {
         const t0 = performance.now();
-        await client.query(copySql('stage', small.manifest));
+        await client.query(copyInto('stage', small.manifest));
         smallMs.push(performance.now() - t0);
       }
       await client.query('ROLLBACK');
