@@ -156,7 +156,8 @@ class CopyTextWriter {
   }
 }
 
-function copyValue(c: ColumnDef): (v: unknown) => string {
+/** A column value as COPY text, cut as rsetl stages it (also used by standin-copy.ts). */
+export function copyValue(c: ColumnDef): (v: unknown) => string {
   switch (c.kind) {
     case 'boolean':
       return (v) => (v === null || v === undefined ? '\\N' : v ? 't' : 'f');

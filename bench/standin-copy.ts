@@ -17,7 +17,6 @@ import { pipeline } from 'node:stream/promises';
 import { constants as zlib, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyText } from '../src/demo/outbox.js';
 import { createRandom } from '../src/demo/random.js';
 import { startLocalPostgres } from '../src/localstack/postgres.js';
 import type { RedshiftStandin } from '../src/localstack/redshift-standin/index.js';
@@ -27,6 +26,7 @@ import { createTableSql } from '../src/model/ddl.js';
 import { tableByName, type TableDef } from '../src/model/tables.js';
 import { rowEncoder, truncateUtf8 } from '../src/stage/row-encoder.js';
 import { copySql } from '../src/warehouse/copy.js';
+import { copyValue } from './baselines.js';
 
 const ROWS = Number(process.env.ROWS ?? 200_000);
 const REPEATS = Number(process.env.REPEATS ?? 3);
@@ -67,11 +67,6 @@ interface Dataset {
   copyText: Buffer;
   rows: number;
   gzBytes: number;
-}
-
-function copyValue(c: ColumnDef): (v: unknown) => string {
-  if (c.kind === 'boolean') return (v) => (v == null ? '\\N' : v ? 't' : 'f');
-  return (v) => (v == null ? '\\N' : copyText(String(v)));
 }
 
 async function makeDataset(s3: S3Client, t: TableDef, rows: number, prefix: string, seed: number): Promise<Dataset> {
