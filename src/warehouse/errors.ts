@@ -11,11 +11,17 @@ interface PgLikeError {
 
 const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
 
+/** pg's error when a statement outlived `query_timeout`; the connection is then in an unknown state. */
+export function isQueryTimeout(e: unknown): boolean {
+  return (e as PgLikeError | undefined)?.message === 'Query read timeout';
+}
+
 export function isConnectionError(e: unknown): boolean {
   const err = e as PgLikeError;
   return (
     (err?.code !== undefined && CONNECTION_CODES.has(err.code)) ||
-    /Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|not queryable|timeout expired|Query read timeout/i.test(err?.message ?? '')
+    isQueryTimeout(e) ||
+    /Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|not queryable|timeout expired/i.test(err?.message ?? '')
   );
 }
 

@@ -2,14 +2,12 @@
 // statements and COPYs, the figures the run log and the benchmark report (spec §6).
 import pg from 'pg';
 import { textTypes } from '../source/pg-types.js';
-import { classifyWarehouseError, isConnectionError, unreachable } from './errors.js';
+import { classifyWarehouseError, isConnectionError, isQueryTimeout, unreachable } from './errors.js';
 import { ident } from './sql.js';
 
 /** How long one statement may take when the configuration does not say (redshift.statementTimeoutSeconds). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 3_600_000;
 const CLOSE_TIMEOUT_MS = 5_000;
-
-const isReadTimeout = (e: unknown) => (e as Error | undefined)?.message === 'Query read timeout';
 
 export class WarehouseSession {
   statements = 0;
@@ -64,7 +62,7 @@ export class WarehouseSession {
       // running and holding its transaction's locks. Dropping the connection ends that session on
       // the server (rolling back what did not commit), and the error then reads as a lost
       // connection: transient, or an unknown outcome during COMMIT (the ledger decides).
-      if (isReadTimeout(e)) this.destroy();
+      if (isQueryTimeout(e)) this.destroy();
       throw classifyWarehouseError(e, { ...phase, statement: sql });
     }
   }
