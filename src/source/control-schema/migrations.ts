@@ -78,4 +78,28 @@ export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
     // is never lost with the event that carried it.
     sql: `alter table {{schema}}.bus add column pending_snapshot_days date[] not null default '{}'`,
   },
+  {
+    version: 3,
+    name: 'operator controls: bus.interval_seconds, bus.blocked, audit',
+    // interval_seconds: a bus's own poll interval (`rsetl bus set --interval`), null = the
+    // configuration's poll.intervalSeconds. blocked: the last failure was the data's (an event
+    // that cannot be parsed, a row COPY rejects): retrying cannot help, so the bus waits for a
+    // person (`rsetl unblock`) instead of retrying on a backoff forever. audit: every operator
+    // decision that changes what a bus delivers (watermark moves, skips, replays, deletes), with
+    // who, when and why; it outlives the bus it names (no foreign key).
+    sql: `
+      alter table {{schema}}.bus add column interval_seconds integer check (interval_seconds > 0);
+      alter table {{schema}}.bus add column blocked boolean not null default false;
+      create table {{schema}}.audit (
+        id bigserial primary key,
+        bus_id integer not null,
+        action text not null,
+        by text not null,
+        at timestamptz not null default now(),
+        reason text,
+        details jsonb not null default '{}'
+      );
+      create index on {{schema}}.audit (bus_id, at desc);
+    `,
+  },
 ];
