@@ -102,4 +102,34 @@ export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
       create index on {{schema}}.audit (bus_id, at desc);
     `,
   },
+  {
+    version: 4,
+    name: 'dead letter replay: dead_letter replay columns, dead_letter_replay',
+    // `rsetl dead-letter replay` puts dead letters back in front of their bus's next load, exactly
+    // once. replay_requested_*: the operator's request (audited in `audit` too). replayed_at and
+    // replayed_load_id: set in the same source transaction as the watermark advance of the load
+    // that delivered the entry (after its Redshift COMMIT, or on the fast-forward when the ledger
+    // shows it committed); replayed_at without a load id means the replayed event was still invalid
+    // under poll.invalidEvents = dead-letter and went back to the dead letter as entry
+    // dead_lettered_again_as. dead_letter_replay: which load attempt carried which entry, written
+    // before the Redshift transaction, so whichever attempt committed names the entries to mark.
+    sql: `
+      alter table {{schema}}.dead_letter
+        add column replay_requested_at timestamptz,
+        add column replay_requested_by text,
+        add column replay_reason text,
+        add column replayed_at timestamptz,
+        add column replayed_load_id text,
+        add column dead_lettered_again_as bigint references {{schema}}.dead_letter (id);
+      create index on {{schema}}.dead_letter (bus_id, event_time, event_id, id)
+        where replay_requested_at is not null and replayed_at is null;
+      create table {{schema}}.dead_letter_replay (
+        dead_letter_id bigint not null references {{schema}}.dead_letter (id),
+        load_id text not null,
+        attempted_at timestamptz not null default now(),
+        primary key (dead_letter_id, load_id)
+      );
+      create index on {{schema}}.dead_letter_replay (load_id);
+    `,
+  },
 ];
