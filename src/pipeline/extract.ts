@@ -1,12 +1,14 @@
 // The extract half of a load (spec §1 steps 1–4): read the window from the outbox, transform each
 // event, combine the load's rows, and write them to a sink (S3 parts, or a local folder for a dry
 // run). Append-table rows stream to the sink as events are read; keyed tables are combined in
-// memory (bounded by distinct keys) and written at the end.
+// memory (bounded by distinct keys) and written at the end. Dead letters whose replay a person
+// requested (`rsetl dead-letter replay`) go first: they are older than the window.
 import { createCombiner } from '../events/combine.js';
 import { transformEvent } from '../events/registry.js';
 import { EventError } from '../errors.js';
 import { tableByName } from '../model/tables.js';
 import type { Bus } from '../source/bus-store.js';
+import { DeadLetterStore, type PendingReplay } from '../source/dead-letter-store.js';
 import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import { WatermarkTracker, type Watermark } from '../source/window.js';
@@ -27,6 +29,17 @@ export interface Extracted {
   next: Watermark;
   firstEventId: string | null;
   lastEventId: string | null;
+  /** Replayed dead letters this load carries (staged like events; not in the watermark). */
+  replayed: string[];
+  /** More replays are requested than this load took. */
+  replaysLeft: boolean;
+  /** The window read hit its limit: more events are probably waiting. */
+  windowFull: boolean;
+}
+
+/** The replays one load takes: at most half its events, so a large replay cannot starve the window. */
+export function replayShare(limit: number): number {
+  return Math.max(1, Math.floor(limit / 2));
 }
 
 /**
@@ -39,7 +52,7 @@ export async function extract(
   settings: LoadSettings,
   sink: LineSink,
   loadTime: string,
-  opts: { shadowEvents: boolean },
+  opts: { shadowEvents: boolean; /** Read only: never write the dead letter (run-window --dry-run). */ dryRun?: boolean },
 ): Promise<Extracted> {
   const now = await sourceNow(deps.source);
   const nowMicros = parsePgTimestamp(now);
@@ -60,27 +73,65 @@ export async function extract(
   let events = 0;
   let firstEventId: string | null = null;
   let lastEventId: string | null = null;
+  const countDeadLettered = (e: EventError) => {
+    const type = `dead-letter:${e.event.type ?? 'unknown'}`;
+    eventsByType[type] = (eventsByType[type] ?? 0) + 1;
+    events++;
+  };
+
+  // Replays first, in event order. They never feed the watermark tracker: their old times would
+  // move the watermark backwards, and the window query excludes dead-lettered events anyway.
+  const deadLetters = new DeadLetterStore(deps.source, settings.controlSchema);
+  const { replays, more: replaysLeft } = await deadLetters.pendingReplays(bus.id, replayShare(settings.limit));
+  const replayed: string[] = [];
+  for (const d of replays) {
+    let result;
+    try {
+      result = transformEvent({ id: d.eventId, guid: d.guid, time: d.time, datajson: d.datajson }, { loadTime });
+    } catch (e) {
+      if (!(e instanceof EventError)) throw e;
+      if (settings.invalidEvents !== 'dead-letter') throw replayedEventError(e, d);
+      // Still invalid: back into the dead letter as a new entry, the replayed one closed.
+      if (!opts.dryRun) await deadLetters.deadLetterAgain(bus.id, d, e.toJSON(), 'rsetl poll');
+      countDeadLettered(e);
+      continue;
+    }
+    const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
+    eventsByType[key] = (eventsByType[key] ?? 0) + 1;
+    for (const op of result.ops) if (op.op === 'put') tagRow(op.row, d.eventId);
+    combiner.add(result.ops, events);
+    replayed.push(d.id);
+    events++;
+  }
+  await sink.drain();
+
+  // The window is always read, one event at least: the next watermark stands for what the
+  // tracker saw, and a window not read at all would look empty and be skipped.
+  const windowLimit = Math.max(1, settings.limit - replays.length);
+  let windowRead = 0;
   for await (const page of readWindow(deps.source, {
     table: settings.sourceTable,
     rootId: bus.rootId,
     windowTime: bus.windowTime,
     windowIds: bus.windowIds,
     now,
-    limit: settings.limit,
+    limit: windowLimit,
     deadLetter: { controlSchema: settings.controlSchema, busId: bus.id },
   })) {
     for (const row of page) {
       tracker.observe({ id: row.id, time: parsePgTimestamp(row.time) });
+      windowRead++;
       let result;
       try {
         result = transformEvent({ id: row.id, guid: row.guid, time: row.time, datajson: row.datajson }, { loadTime });
       } catch (e) {
         if (!(e instanceof EventError) || settings.invalidEvents !== 'dead-letter') throw e;
-        // Configured to set invalid events aside instead of blocking: never silently dropped.
-        await deps.buses.deadLetter(bus.id, [row], { by: 'rsetl poll', reason: 'poll.invalidEvents = dead-letter', error: e.toJSON() }, { clearFailure: false });
-        const type = `dead-letter:${e.event.type ?? 'unknown'}`;
-        eventsByType[type] = (eventsByType[type] ?? 0) + 1;
-        events++;
+        // Configured to set invalid events aside instead of blocking: never silently dropped. A
+        // dry run only counts them.
+        if (!opts.dryRun) {
+          await deps.buses.deadLetter(bus.id, [row], { by: 'rsetl poll', reason: 'poll.invalidEvents = dead-letter', error: e.toJSON() }, { clearFailure: false });
+        }
+        countDeadLettered(e);
         continue;
       }
       const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
@@ -110,5 +161,29 @@ export async function extract(
           { table: settings.sourceTable, rootId: bus.rootId, ids: bus.windowIds, from: formatPgTimestamp(from), to: now },
           parsePgTimestamp,
         );
-  return { events, eventsByType, staged, keyOps, snapshotDays: combined.snapshotDays, next: tracker.next(previous), firstEventId, lastEventId };
+  return {
+    events,
+    eventsByType,
+    staged,
+    keyOps,
+    snapshotDays: combined.snapshotDays,
+    next: tracker.next(previous),
+    firstEventId,
+    lastEventId,
+    replayed,
+    replaysLeft,
+    windowFull: windowRead >= windowLimit,
+  };
+}
+
+/** An invalid replayed event blocks its bus like any invalid event; the error also names its dead letter. */
+function replayedEventError(e: EventError, d: PendingReplay): EventError {
+  const prefix = `event ${e.event.id} (${e.event.type ?? 'unknown type'}, guid ${e.event.guid ?? '-'}, ${e.event.time}): `;
+  const detail = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+  const again = new EventError(`replayed dead letter ${d.id}: ${detail}`, e.event, {
+    cause: e,
+    hint: `the replayed event is still invalid and blocks its bus; withdraw the replay of dead letter ${d.id} (skipping the event does), or fix the data and retry`,
+  });
+  again.context.deadLetterId = d.id;
+  return again;
 }

@@ -1,12 +1,14 @@
 // One load of one bus (spec §1): read the next window(s) from the outbox, transform and combine,
 // stream NDJSON+gzip to S3, apply in one Redshift transaction with the ledger row, advance the
-// bus, delete the staged objects. The caller holds the bus's lock.
+// bus, delete the staged objects. The caller holds the bus's lock. Dead letters whose replay was
+// requested ride along, exactly once (pipeline/dead-letter-replay.ts).
 import type pg from 'pg';
 import { WarehouseError } from '../errors.js';
 import { crashPoint } from '../crash-points.js';
 import { explainCopyFailure } from './explain-copy-failure.js';
 import { tableByName } from '../model/tables.js';
 import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
+import { DeadLetterStore } from '../source/dead-letter-store.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import type { Watermark } from '../source/window.js';
 import { isEventsStageName } from '../stage/event-origin.js';
@@ -15,6 +17,7 @@ import { newLoadId } from '../stage/load-id.js';
 import { schemaPrefix } from '../stage/retention.js';
 import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted } from './extract.js';
+import { replayFromIds } from './dead-letter-replay.js';
 import { findByLoadId } from '../warehouse/ledger.js';
 import { applyLoad, type StagedTableWork } from '../warehouse/load.js';
 import type { WarehouseSession } from '../warehouse/session.js';
@@ -53,6 +56,8 @@ export interface LoadOutcome {
   outcome: RunRecord['outcome'];
   events: number;
   eventsByType: Record<string, number>;
+  /** Dead letters this load carried back (their events are counted in `events` too). */
+  replayed: number;
   /** Rows staged per table (deletes as `<table>__delete`). */
   tables: Record<string, number>;
   bytesStaged: number;
@@ -60,7 +65,7 @@ export interface LoadOutcome {
   copies: number;
   windowFrom: string;
   windowTo: string;
-  /** The read hit its limit: more events are probably waiting. */
+  /** The read hit its limit (or more replays wait): more events are probably waiting. */
   full: boolean;
   durationMs: number;
   stagedPrefix?: string;
@@ -99,10 +104,10 @@ export async function dryRunWindow(
   bus: Bus,
   settings: LoadSettings,
   sink: LineSink,
-): Promise<{ events: number; eventsByType: Record<string, number>; tables: Record<string, number>; windowTo: string }> {
+): Promise<{ events: number; eventsByType: Record<string, number>; replayed: number; tables: Record<string, number>; windowTo: string }> {
   let x: Extracted;
   try {
-    x = await extract(deps as LoadDeps, bus, settings, sink, formatPgTimestamp(Date.now() * 1000), { shadowEvents: false });
+    x = await extract(deps as LoadDeps, bus, settings, sink, formatPgTimestamp(Date.now() * 1000), { shadowEvents: false, dryRun: true });
   } catch (e) {
     sink.abort();
     throw e;
@@ -110,6 +115,7 @@ export async function dryRunWindow(
   return {
     events: x.events,
     eventsByType: x.eventsByType,
+    replayed: x.replayed.length,
     tables: stagedCounts(x),
     windowTo: formatPgTimestamp(x.next.windowTime),
   };
@@ -132,21 +138,25 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     sink.abort();
     throw e;
   }
+  // Before anything reaches Redshift: whichever attempt commits, its id names the entries it carried.
+  const deadLetters = new DeadLetterStore(deps.source, settings.controlSchema);
+  await deadLetters.recordAttempt(x.replayed, loadId);
   const windowTo = formatPgTimestamp(x.next.windowTime);
   const base = {
     busId: bus.id,
     loadId,
     events: x.events,
     eventsByType: x.eventsByType,
+    replayed: x.replayed.length,
     tables: stagedCounts(x),
     bytesStaged: [...x.staged.values()].reduce((a, s) => a + s.compressedBytes, 0),
     windowFrom: bus.windowTime,
     windowTo,
-    full: x.events >= settings.limit,
+    full: x.windowFull || x.replaysLeft,
   };
   const finish = async (
     outcome: RunRecord['outcome'],
-    wm: Watermark | { windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] },
+    wm: Watermark | { loadId: string; windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] },
     counts: { statements: number; copies: number } = { statements: 0, copies: 0 },
   ) => {
     const next = 'windowTime' in wm ? { time: formatPgTimestamp(wm.windowTime), ids: wm.windowIds } : { time: wm.windowTo, ids: wm.windowToIds };
@@ -161,6 +171,9 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       // next poll if that fails. After a fast-forward, the committed load's days (from the
       // ledger): the run that committed died before it could record them.
       snapshotDays: 'snapshotDays' in wm ? wm.snapshotDays : x.snapshotDays,
+      // The dead letters the load that committed carried: this one's, or after a fast-forward
+      // the committed load's (from the ledger); marked with the watermark, in one statement.
+      replayedLoadId: 'loadId' in wm ? wm.loadId : x.replayed.length > 0 ? loadId : null,
     });
     const result: LoadOutcome = {
       ...base,
@@ -193,7 +206,8 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     busId: bus.id,
     loadId,
     windowFrom: bus.windowTime,
-    windowFromIds: bus.windowIds,
+    // The starting point the ledger remembers; it names the delivered replays once there are any.
+    windowFromIds: replayFromIds(bus.windowIds, await deadLetters.deliveredCount(bus.id)),
     windowTo,
     windowToIds: x.next.windowIds,
     events: x.events,

@@ -215,19 +215,36 @@ export class BusStore {
     await this.client.query('select pg_advisory_unlock(hashtext($1), $2)', [`rsetl.bus:${this.schema}`, busId]);
   }
 
-  /** After a committed load (or an empty window): move the watermark, clear failures. */
+  /**
+   * After a committed load (or an empty window): move the watermark, clear failures. With
+   * `replayedLoadId`, the dead letters load attempt `replayedLoadId` carried are marked replayed by
+   * the same statement, so the watermark and the replays it delivered move together or not at all.
+   */
   async advance(
     busId: number,
-    next: { windowTime: string; windowIds: string[]; loadId: string | null; intervalSeconds: number; delivered: number; snapshotDays?: string[] },
+    next: {
+      windowTime: string;
+      windowIds: string[];
+      loadId: string | null;
+      intervalSeconds: number;
+      delivered: number;
+      snapshotDays?: string[];
+      replayedLoadId?: string | null;
+    },
   ): Promise<void> {
     await this.client.query(
-      `update ${this.q}.bus set window_time = $2::timestamp, window_ids = $3::bigint[], failure_count = 0,
+      `with replayed as (
+         update ${this.q}.dead_letter d set replayed_at = now(), replayed_load_id = $8
+         where $8::text is not null and d.bus_id = $1 and d.replayed_at is null
+           and exists (select 1 from ${this.q}.dead_letter_replay r where r.dead_letter_id = d.id and r.load_id = $8)
+       )
+       update ${this.q}.bus set window_time = $2::timestamp, window_ids = $3::bigint[], failure_count = 0,
          pending_snapshot_days = array(select distinct d from unnest(pending_snapshot_days || $7::date[]) d order by d),
          last_load_id = coalesce($4, last_load_id), last_success_at = now(), last_error = null, last_error_at = null,
          scheduled = now() + make_interval(secs => $5),
          statistics = jsonb_set(statistics, '{delivered}', to_jsonb(coalesce((statistics->>'delivered')::bigint, 0) + $6))
        where id = $1`,
-      [busId, next.windowTime, next.windowIds, next.loadId, next.intervalSeconds, next.delivered, next.snapshotDays ?? []],
+      [busId, next.windowTime, next.windowIds, next.loadId, next.intervalSeconds, next.delivered, next.snapshotDays ?? [], next.replayedLoadId ?? null],
     );
   }
 
