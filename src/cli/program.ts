@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerBus } from './commands/bus.js';
+import { registerDeadLetter } from './commands/dead-letter.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerPoll(program);
   registerStatus(program);
   registerUnblock(program);
+  registerDeadLetter(program);
   registerUpgradeSchema(program);
   registerGrantReadonly(program);
   registerBus(program);
