@@ -26,3 +26,13 @@ export async function listenLocal(server: Server, port = 0, host = '127.0.0.1'):
   const address = server.address();
   return typeof address === 'object' && address ? address.port : 0;
 }
+
+/** Whether nothing listens on 127.0.0.1:`port` right now (binding it is the only reliable test). */
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}

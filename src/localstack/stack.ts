@@ -1,13 +1,15 @@
 // The whole local stack (spec §8): a source PostgreSQL with the application's outbox table, an
 // npm S3 server, and the Redshift stand-in in front of a real PostgreSQL — plus a ready rsetl
 // config file pointing at all three. Used by `rsetl dev up`, `rsetl demo`, the tests and the bench.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createOutboxTable } from '../demo/outbox.js';
+import { makeDataDir } from './data-dir.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { startRedshiftStandin, type RedshiftStandin } from './redshift-standin/index.js';
 import { startLocalS3, type LocalS3 } from './s3.js';
+import { choosePorts, rememberPorts, type StackService } from './stack-ports.js';
 
 export const LOCAL_IAM_ROLE = 'arn:aws:iam::000000000000:role/rsetl-local';
 export const LOCAL_BUCKET = 'rsetl-local';
@@ -15,7 +17,10 @@ export const LOCAL_BUCKET = 'rsetl-local';
 export interface LocalStackOptions {
   /** Folder for the config file and (with `persist`) the PostgreSQL data. */
   dataDir: string;
-  /** Keep PostgreSQL data in dataDir/pg across restarts (dev up); default false (temp). */
+  /**
+   * Keep PostgreSQL data in dataDir/pg across restarts (dev up), and listen on the same ports as
+   * the last start while they are free; default false (temp folder, new ports).
+   */
   persist?: boolean;
   /** Use an existing PostgreSQL as the source instead of the embedded one. */
   sourceUrl?: string;
@@ -37,30 +42,37 @@ export interface LocalStack {
   configPath: string;
   config: Record<string, unknown>;
   standin: RedshiftStandin;
+  /** What the operator should know: a remembered port that was in use and is replaced. */
+  warnings: string[];
   stop(): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  const dataDir = await makeDataDir(options.dataDir);
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
+    const embedded = !options.sourceUrl || !options.backingUrl;
+    const services: StackService[] = [...(embedded ? (['postgres'] as const) : []), 'redshift', 's3'];
+    const { ports, warnings } = options.persist ? await choosePorts(dataDir, services) : { ports: {}, warnings: [] };
     let server: LocalPostgres | undefined;
-    if (!options.sourceUrl || !options.backingUrl) {
-      server = await startLocalPostgres(options.persist ? { dataDir: join(dataDir, 'pg'), fast: false } : {});
+    if (embedded) {
+      server = await startLocalPostgres(
+        options.persist ? { dataDir: join(dataDir, 'pg'), fast: false, ...(ports.postgres ? { port: ports.postgres } : {}) } : {},
+      );
       stops.push(() => server!.stop());
     }
     const sourceUrl = options.sourceUrl ?? (await server!.createDatabase('lms'));
     const backingUrl = options.backingUrl ?? (await server!.createDatabase('redshift'));
-    const s3: LocalS3 = await startLocalS3({ buckets: [LOCAL_BUCKET] });
+    const s3: LocalS3 = await startLocalS3({ buckets: [LOCAL_BUCKET], ...(ports.s3 ? { port: ports.s3 } : {}) });
     stops.push(() => s3.stop());
     const standin = await startRedshiftStandin({
       backendUrl: backingUrl,
       s3: { endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials },
       acceptedIamRoles: [LOCAL_IAM_ROLE],
+      ...(ports.redshift ? { port: ports.redshift } : {}),
       ...(options.latency ? { latency: options.latency } : {}),
     });
     stops.push(() => standin.close());
@@ -92,6 +104,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const configPath = join(dataDir, 'rsetl.config.json');
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
     await chmod(configPath, 0o600);
+    if (options.persist) await rememberPorts(dataDir, { ...(server ? { postgres: server.port } : {}), redshift: standin.port, s3: s3.port });
     return {
       sourceUrl,
       redshiftUrl: standin.url,
@@ -101,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       configPath,
       config,
       standin,
+      warnings,
       stop,
     };
   } catch (e) {

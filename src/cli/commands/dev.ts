@@ -4,6 +4,11 @@ import { redactText } from '../../config/redact.js';
 import { runCommand } from '../context.js';
 import { untilSignal } from '../signals.js';
 
+/** A path as one shell word, so the printed command can be pasted as it is. */
+function shellWord(s: string): string {
+  return /^[\w./,:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 export function registerDev(program: Command): void {
   const dev = program.command('dev').description('the local stack for development');
   dev
@@ -33,10 +38,11 @@ export function registerDev(program: Command): void {
           bucket: stack.bucket,
           config: stack.configPath,
         };
+        for (const w of stack.warnings) out.warn(w);
         if (out.json) process.stdout.write(JSON.stringify(info) + '\n');
         else {
           out.table(Object.entries(info).map(([what, value]) => ({ what, value })));
-          out.info(`use it: rsetl --config ${stack.configPath} init-etl dev --domain 1 (the config file holds the passwords); Ctrl-C stops the stack`);
+          out.info(`use it: rsetl init-etl dev --domain 1 --config ${shellWord(stack.configPath)} (the config file holds the passwords); Ctrl-C stops the stack`);
         }
         const sig = await untilSignal();
         await stack.stop();
