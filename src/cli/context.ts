@@ -6,8 +6,18 @@ import { addKnownSecrets } from '../config/redact.js';
 import { configSecrets } from '../config/connections.js';
 import type { ConfigSection, RsetlConfig } from '../config/schema.js';
 import { openConnections, type Connections } from '../pipeline/connections.js';
+import { UsageError } from '../errors.js';
+import type { StatementTiming } from '../warehouse/session.js';
 import { describeError } from './exit-codes.js';
 import { createOutput } from './render.js';
+
+/** `-v`: one statement as `   12 ms  COPY "stage" FROM … → 1234 rows` (its first 160 characters). */
+function statementLine(st: StatementTiming): string {
+  const sql = st.sql.replace(/\s+/g, ' ').trim();
+  const text = sql.length > 160 ? `${sql.slice(0, 157)}...` : sql;
+  const rows = st.error ? ` → ${st.error}` : st.rows !== null ? ` → ${st.rows} rows` : '';
+  return `${String(st.ms).padStart(7)} ms  ${text}${rows}`;
+}
 
 export type Output = ReturnType<typeof createOutput>;
 
@@ -22,11 +32,21 @@ export interface CommandContext {
 interface CommonOptions {
   config?: string;
   json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
-/** Adds --config and --json to a command. */
+/**
+ * The options every command takes. They are declared on the program and on each command, so they
+ * work before and after the command's name alike (`rsetl --config F poll`, `rsetl poll --config
+ * F`) and each command's --help lists them.
+ */
 export function withCommonOptions(cmd: Command): Command {
-  return cmd.option('-c, --config <file>', 'configuration file (default ./rsetl.config.json or $RSETL_CONFIG)').option('--json', 'machine-readable output: one JSON object');
+  return cmd
+    .option('-c, --config <file>', 'configuration file (default ./rsetl.config.json or $RSETL_CONFIG)')
+    .option('--json', 'machine-readable output: one JSON object')
+    .option('-q, --quiet', 'print only warnings and errors')
+    .option('-v, --verbose', 'also print a line per load, per statement and per COPY, with timings');
 }
 
 /**
@@ -35,7 +55,8 @@ export function withCommonOptions(cmd: Command): Command {
  */
 export async function runCommand(cmd: Command, body: (ctx: CommandContext) => Promise<number | void>): Promise<void> {
   const opts = cmd.optsWithGlobals() as CommonOptions;
-  const out = createOutput({ json: Boolean(opts.json) });
+  if (opts.quiet && opts.verbose) throw new UsageError('give -q/--quiet or -v/--verbose, not both');
+  const out = createOutput({ json: Boolean(opts.json), quiet: Boolean(opts.quiet), verbose: Boolean(opts.verbose) });
   let loaded: Promise<RsetlConfig> | undefined;
   let conns: Connections | undefined;
   const ctx: CommandContext = {
@@ -49,7 +70,7 @@ export async function runCommand(cmd: Command, body: (ctx: CommandContext) => Pr
       return loaded;
     },
     async connections(require = ['source']) {
-      conns ??= openConnections(await ctx.config(require));
+      conns ??= openConnections(await ctx.config(require), out.isVerbose ? { onStatement: (st) => out.verbose(statementLine(st)) } : {});
       return conns;
     },
   };

@@ -4,7 +4,9 @@ import { buildProgram } from './program.js';
 import { exitCodeFor, usageErrorFromCommander } from './exit-codes.js';
 import { createOutput } from './render.js';
 import { describeError } from './exit-codes.js';
+import { ignoreClosedPipes } from './closed-pipes.js';
 
+ignoreClosedPipes();
 const program = buildProgram();
 try {
   await program.parseAsync(process.argv);

@@ -14,6 +14,19 @@ import { registerSetupUser } from './commands/setup-user.js';
 import { registerStatus } from './commands/status.js';
 import { registerUnblock } from './commands/unblock.js';
 import { registerUpgradeSchema } from './commands/upgrade-schema.js';
+import { withCommonOptions } from './context.js';
+
+const EXIT_CODES_HELP = `Exit codes:
+  0    success (also: nothing was due, or every due bus was held by another process)
+  1    work failed: a bus failed or is blocked, an upgrade failed, a check found a problem
+  64   usage error: a bad flag, argument or value; nothing was changed
+  69   a service (PostgreSQL, Redshift, S3) is unreachable
+  70   internal error: a bug in rsetl (RSETL_DEBUG=1 prints the stack trace)
+  77   permission denied
+  78   configuration error
+  130  stopped by SIGINT after a clean stop
+  143  stopped by SIGTERM after a clean stop
+`;
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -26,10 +39,10 @@ export function buildProgram(): Command {
     // Usage errors must exit 64, not commander's 1: exit-codes.ts maps them (set before the
     // subcommands are added, so they inherit it).
     .exitOverride()
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 ok, 1 work failed (a bus is failing), 64 usage, 69 service unreachable, 77 permission denied,\n78 configuration error, 130/143 stopped by SIGINT/SIGTERM.\n\nStart here:\n  npx rsetl demo            # the whole cycle on an embedded local stack\n',
-    );
+    .addHelpText('after', '\nStart here:\n  npx rsetl demo            # the whole cycle on an embedded local stack\n')
+    .addHelpText('afterAll', EXIT_CODES_HELP);
+  // Global options, accepted before the command's name too (each command declares them as well).
+  withCommonOptions(program);
   registerSetupUser(program);
   registerInitEtl(program);
   registerRunWindow(program);

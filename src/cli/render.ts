@@ -13,6 +13,10 @@ export interface OutputOptions {
   /** Force colour on or off; by default on when the stream is a TTY. NO_COLOR and --json always win. */
   color?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** -q: only warnings and errors (and the --json result). */
+  quiet?: boolean;
+  /** -v: also a line per load, per statement and per COPY, with timings. */
+  verbose?: boolean;
 }
 
 export interface Output {
@@ -31,6 +35,12 @@ export interface Output {
   error(descr: ErrorDescription): void;
   /** One overwritten status line, only on a TTY and never under --json (silent under cron). */
   progress(text: string): void;
+  /** A remark about how input was read (`--since has no zone: read as UTC`): stderr, not under -q. */
+  notice(msg: string): void;
+  /** True under -v. */
+  isVerbose: boolean;
+  /** Under -v only: one line on stderr, after any progress line. */
+  verbose(msg: string): void;
 }
 
 const isTty = (s: NodeJS.WritableStream) => (s as NodeJS.WriteStream).isTTY === true;
@@ -74,7 +84,8 @@ export function createOutput(opts: OutputOptions): Output {
   const env = opts.env ?? process.env;
   const c = chalkFor(out, opts, env);
   const ce = chalkFor(err, opts, env);
-  const showProgress = !opts.json && isTty(err);
+  const quiet = opts.quiet === true;
+  const showProgress = !opts.json && !quiet && isTty(err);
   let progressShown = false;
 
   const clearProgress = () => {
@@ -88,7 +99,7 @@ export function createOutput(opts: OutputOptions): Output {
     stream.write(`${redacted ? text : redactText(text)}\n`);
   };
   const human = (text: string) => {
-    if (!opts.json) write(out, text);
+    if (!opts.json && !quiet) write(out, text);
   };
 
   return {
@@ -118,6 +129,13 @@ export function createOutput(opts: OutputOptions): Output {
         else if (['string', 'number', 'boolean'].includes(typeof v)) lines.push(ce.dim(`${k}: ${String(v)}`));
       }
       write(err, lines.join('\n'));
+    },
+    notice: (msg) => {
+      if (!quiet) write(err, ce.dim(`note: ${msg}`));
+    },
+    isVerbose: opts.verbose === true,
+    verbose: (msg) => {
+      if (opts.verbose) write(err, ce.dim(msg));
     },
     progress(text) {
       if (!showProgress) return;

@@ -8,7 +8,7 @@ import { textTypes } from '../source/pg-types.js';
 import { unreachable } from '../warehouse/errors.js';
 import { isConnectionError } from '../warehouse/errors.js';
 import { createS3Client, ObjectStore } from '../stage/object-store.js';
-import { WarehouseSession } from '../warehouse/session.js';
+import { WarehouseSession, type SessionOptions } from '../warehouse/session.js';
 import type { LoadSettings } from './load-window.js';
 
 export interface Connections {
@@ -34,7 +34,7 @@ export async function connectSource(url: string, applicationName = 'rsetl'): Pro
   return client;
 }
 
-export function openConnections(config: RsetlConfig): Connections {
+export function openConnections(config: RsetlConfig, options: SessionOptions = {}): Connections {
   let control: Promise<{ client: pg.Client; buses: BusStore }> | undefined;
   let store: ObjectStore | undefined;
   return {
@@ -53,7 +53,7 @@ export function openConnections(config: RsetlConfig): Connections {
       return store;
     },
     warehouse(schema, opts = {}) {
-      return WarehouseSession.connect(redshiftConnection(config, { asBusUser: !opts.asOwner }), schema);
+      return WarehouseSession.connect(redshiftConnection(config, { asBusUser: !opts.asOwner }), schema, options);
     },
     async close() {
       if (control) await (await control.catch(() => undefined))?.client.end().catch(() => undefined);

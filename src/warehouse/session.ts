@@ -9,6 +9,20 @@ import { ident } from './sql.js';
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 3_600_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 
+/** One statement as it ran: for `-v` lines and anyone else watching a session. */
+export interface StatementTiming {
+  sql: string;
+  ms: number;
+  /** Rows the server reported (COPY, INSERT, SELECT), or null. */
+  rows: number | null;
+  /** The error's message when the statement failed. */
+  error?: string;
+}
+
+export interface SessionOptions {
+  onStatement?: (st: StatementTiming) => void;
+}
+
 export class WarehouseSession {
   statements = 0;
   copies = 0;
@@ -17,9 +31,10 @@ export class WarehouseSession {
   private constructor(
     private readonly client: pg.Client,
     readonly schema: string | undefined,
+    private readonly onStatement: SessionOptions['onStatement'],
   ) {}
 
-  static async connect(config: pg.ClientConfig, schema?: string): Promise<WarehouseSession> {
+  static async connect(config: pg.ClientConfig, schema?: string, options: SessionOptions = {}): Promise<WarehouseSession> {
     const client = new pg.Client({
       ...config,
       types: textTypes,
@@ -41,7 +56,7 @@ export class WarehouseSession {
       if (isConnectionError(e)) throw unreachable('Redshift', e);
       throw classifyWarehouseError(e);
     }
-    const session = new WarehouseSession(client, schema);
+    const session = new WarehouseSession(client, schema, options.onStatement);
     // Timestamps are UTC everywhere (spec §5); views compare against current_date in UTC.
     await session.query(`SET timezone TO 'UTC'`);
     if (schema) await session.query(`SET search_path TO ${ident(schema)}`);
@@ -55,9 +70,13 @@ export class WarehouseSession {
   ): Promise<pg.QueryResult<R>> {
     this.statements++;
     if (/^\s*COPY\b/i.test(sql)) this.copies++;
+    const started = this.onStatement ? performance.now() : 0;
     try {
-      return await this.client.query<R>(sql, params);
+      const r = await this.client.query<R>(sql, params);
+      this.onStatement?.({ sql, ms: Math.round(performance.now() - started), rows: r.rowCount ?? null });
+      return r;
     } catch (e) {
+      this.onStatement?.({ sql, ms: Math.round(performance.now() - started), rows: null, error: (e as Error).message });
       // pg gives up waiting but leaves the connection as it is, with the statement perhaps still
       // running and holding its transaction's locks. Dropping the connection ends that session on
       // the server (rolling back what did not commit), and the error then reads as a lost

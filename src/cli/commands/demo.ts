@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
+import { intOption } from '../option-values.js';
 import { runCommand, withCommonOptions } from '../context.js';
 
 export function registerDemo(program: Command): void {
@@ -7,8 +8,8 @@ export function registerDemo(program: Command): void {
     program
       .command('demo')
       .description('run the whole cycle on an embedded local stack: generate LMS events, init-etl, poll, show rows per table')
-      .option('--users <n>', 'learners to simulate', Number)
-      .option('--sections <n>', 'course sections to simulate', Number)
+      .option('--users <n>', 'learners to simulate (1 to 10,000)', intOption(1, 10_000))
+      .option('--sections <n>', 'course sections to simulate (1 to 100)', intOption(1, 100))
       .addHelpText('after', '\nExample:\n  npx rsetl demo\n'),
   ).action(async (opts: { users?: number; sections?: number }, cmd: Command) =>
     runCommand(cmd, async ({ out }) => {

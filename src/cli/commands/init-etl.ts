@@ -1,26 +1,32 @@
 import type { Command } from 'commander';
 import { initEtl } from '../../admin/init-etl.js';
 import { runCommand, withCommonOptions } from '../context.js';
+import { assertNotFuture, bigintIdOption, intOption, parseUserTimestamp, type UserTimestamp } from '../option-values.js';
 
 export function registerInitEtl(program: Command): void {
   withCommonOptions(
     program
       .command('init-etl')
       .argument('<schema>', 'Redshift schema the bus loads (created with all tables if missing)')
-      .requiredOption('--domain <root_id>', 'the domain (analyticfinder.root_id) whose events the bus carries')
+      .requiredOption('--domain <root_id>', 'the domain (analyticfinder.root_id) whose events the bus carries', bigintIdOption)
       .option('--paused', 'create the bus Paused instead of Active')
-      .option('--since <timestamp>', 'start the watermark at this UTC time (default: now, so history is not replayed)')
-      .option('--max-events <n>', 'events per window for this bus (default poll.maxEvents)', (v) => Number.parseInt(v, 10))
+      .option('--since <time>', 'start the watermark here to load history since then: ISO 8601 with its offset (2026-12-02T10:00:00-08:00); no zone means UTC (default: now)', parseUserTimestamp)
+      .option('--allow-future', 'accept a --since in the future (events before it are never loaded)')
+      .option('--max-events <n>', 'events per window for this bus, 1 to 1,000,000 (default poll.maxEvents)', intOption(1, 1_000_000))
       .description('create a Redshift schema (tables, views, ledger, bus-user grant) and its bus; safe to run twice')
       .addHelpText('after', '\nExample:\n  rsetl init-etl cbllocal --domain 1 --paused\n'),
-  ).action(async (schema: string, opts: { domain: string; paused?: boolean; since?: string; maxEvents?: number }, cmd: Command) =>
+  ).action(async (schema: string, opts: { domain: string; paused?: boolean; since?: UserTimestamp; allowFuture?: boolean; maxEvents?: number }, cmd: Command) =>
     runCommand(cmd, async ({ out, config, connections }) => {
+      if (opts.since) {
+        assertNotFuture(opts.since, '--since', opts.allowFuture);
+        if (opts.since.assumedUtc) out.notice(`--since names no time zone: read as UTC, ${opts.since.utc.slice(0, 19)} UTC`);
+      }
       const cfg = await config(['source', 'redshift']);
       const r = await initEtl(await connections(['source', 'redshift']), cfg, {
         schema,
         rootId: opts.domain,
         ...(opts.paused ? { paused: true } : {}),
-        ...(opts.since ? { since: opts.since } : {}),
+        ...(opts.since ? { since: opts.since.utc } : {}),
         ...(opts.maxEvents ? { maxEvents: opts.maxEvents } : {}),
       });
       if (out.json) return out.result(r);
