@@ -53,7 +53,9 @@ export function usageErrorFromCommander(e: CommanderError): UsageError | undefin
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const UNREACHABLE_MESSAGES = /timeout expired|connection timeout|Connection terminated unexpectedly/i;
+const UNREACHABLE_MESSAGES = /timeout expired|connection timeout|Connection terminated|not queryable/i;
+/** SQLSTATE class 08 (connection exception) and 57P01–57P03 (the server shut down or is starting). */
+const UNREACHABLE_SQLSTATE = /^(08...|57P0[123])$/;
 const PERMISSION_SQLSTATES = new Set(['42501', '28000', '28P01']);
 const PERMISSION_AWS = new Set([
   'AccessDenied',
@@ -82,7 +84,7 @@ function classifyRaw(e: unknown): { code: number; kind: string; hint: string } |
   for (const r of chain(e)) {
     const code = typeof r.code === 'string' ? r.code : undefined;
     const name = typeof r.name === 'string' ? r.name : undefined;
-    if ((code && UNREACHABLE_CODES.has(code)) || name === 'TimeoutError' || UNREACHABLE_MESSAGES.test(String(r.message ?? ''))) {
+    if ((code && (UNREACHABLE_CODES.has(code) || UNREACHABLE_SQLSTATE.test(code))) || name === 'TimeoutError' || UNREACHABLE_MESSAGES.test(String(r.message ?? ''))) {
       return { code: EXIT.UNREACHABLE, kind: 'unreachable', hint: 'check the host, port, network route and security group' };
     }
     if ((code && PERMISSION_SQLSTATES.has(code)) || (name && PERMISSION_AWS.has(name)) || r.$metadata?.httpStatusCode === 403) {

@@ -2,8 +2,9 @@
 // lock, loaded until caught up or the time budget is spent. A bus held by another process is
 // skipped and reported; a failing bus is recorded, backed off, and makes the run exit 1.
 import type { RsetlConfig } from '../config/schema.js';
-import { isRsetlError, messageOf, WarehouseError } from '../errors.js';
-import { BusStore, type Bus } from '../source/bus-store.js';
+import { EventError, isRsetlError, messageOf, WarehouseError } from '../errors.js';
+import { isConnectionError, unreachable } from '../warehouse/errors.js';
+import { BusStore, type Bus, type RunRecord } from '../source/bus-store.js';
 import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadOutcome } from './load-window.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
@@ -14,7 +15,17 @@ import type { WarehouseSession } from '../warehouse/session.js';
 export type BusOutcome =
   | { busId: number; schema: string; status: 'caught-up' | 'more-pending'; loads: LoadOutcome[]; after: AfterLoadResult }
   | { busId: number; schema: string; status: 'locked' | 'not-due'; loads: [] }
-  | { busId: number; schema: string; status: 'failed'; loads: LoadOutcome[]; error: Record<string, unknown>; retryInSeconds: number; paused: boolean };
+  | {
+      busId: number;
+      schema: string;
+      status: 'failed';
+      loads: LoadOutcome[];
+      error: Record<string, unknown>;
+      /** Seconds until the automatic retry; null when the bus is blocked (a data failure waits for `rsetl unblock`). */
+      retryInSeconds: number | null;
+      blocked: boolean;
+      paused: boolean;
+    };
 
 export interface PollOptions {
   /** Only these buses (ids or schema names). */
@@ -34,12 +45,30 @@ export interface PollOptions {
 export interface PollSummary {
   buses: BusOutcome[];
   /** Buses with failure_count > 0 after this run (also ones not touched now). */
-  failing: Array<{ busId: number; schema: string; failureCount: number }>;
+  failing: Array<{ busId: number; schema: string; failureCount: number; blocked: boolean; nextRunAt: string }>;
 }
 
 export function errorRecord(e: unknown): Record<string, unknown> {
   if (isRsetlError(e)) return { ...e.toJSON(), at: new Date().toISOString() };
   return { kind: 'internal', message: messageOf(e), at: new Date().toISOString() };
+}
+
+/**
+ * A failure no retry can mend: the data itself (an event that cannot be parsed, a row COPY
+ * rejects). Retrying on a backoff would fail the same way forever, so the bus waits for a person.
+ */
+export function isDataFailure(e: unknown): boolean {
+  return e instanceof EventError || (e instanceof WarehouseError && e.failureClass === 'data');
+}
+
+/**
+ * Raw errors that reach the poller come from the source connection (Redshift's are classified
+ * by its session, S3's by the stage): a lost source connection is the source being unreachable,
+ * not a bug in rsetl.
+ */
+function classified(e: unknown): unknown {
+  if (!isRsetlError(e) && isConnectionError(e)) return unreachable('the source PostgreSQL', e);
+  return e;
 }
 
 async function currentSchemaSession(conn: Connections, schema: string): Promise<WarehouseSession> {
@@ -85,7 +114,10 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       let status: 'caught-up' | 'more-pending' = 'caught-up';
       for (;;) {
         attemptStarted = new Date();
-        const outcome = await loadNextWindow(deps, bus, settingsFrom(config, opts.limit ?? config.poll.maxEventsPerLoad));
+        const outcome = await loadNextWindow(deps, bus, {
+          ...settingsFrom(config, opts.limit ?? config.poll.maxEventsPerLoad),
+          intervalSeconds: bus.intervalSeconds ?? config.poll.intervalSeconds,
+        });
         loads.push(outcome);
         opts.onLoad?.(outcome, bus);
         bus = (await store.getBus(busId))!;
@@ -111,17 +143,18 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
         loads.some((l) => l.outcome === 'loaded' || l.outcome === 'already-loaded'),
       );
       return { busId, schema: bus.schemaName, status, loads, after };
-    } catch (e) {
+    } catch (thrown) {
+      const e = classified(thrown);
       const failures = bus.failureCount + 1;
       const pause = config.poll.maxFailures > 0 && failures >= config.poll.maxFailures;
+      const block = isDataFailure(e);
       const retryInSeconds = retryDelaySeconds({
-        intervalSeconds: config.poll.intervalSeconds,
+        intervalSeconds: bus.intervalSeconds ?? config.poll.intervalSeconds,
         failures: bus.failureCount,
         capSeconds: config.poll.backoffCapSeconds,
       });
       const error = errorRecord(e);
-      await store.recordFailure(busId, { error, retryInSeconds, pause });
-      await store.recordRun({
+      const failedRun = {
         busId,
         loadId: (isRsetlError(e) && typeof e.context.loadId === 'string' ? e.context.loadId : null),
         startedAt: attemptStarted,
@@ -134,11 +167,12 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
         bytesStaged: 0,
         statements: 0,
         copies: 0,
-        outcome: 'failed',
+        outcome: 'failed' as const,
         error,
-      });
+      };
+      await recordFailureSomewhere(store, config, busId, { error, retryInSeconds, pause, block }, failedRun, e);
       if (e instanceof WarehouseError && e.failureClass !== 'data') await deps.resetWarehouse();
-      return { busId, schema: bus.schemaName, status: 'failed', loads, error, retryInSeconds, paused: pause };
+      return { busId, schema: bus.schemaName, status: 'failed', loads, error, retryInSeconds: block ? null : retryInSeconds, blocked: block, paused: pause };
     } finally {
       await store.unlock(busId).catch(() => undefined);
     }
@@ -148,26 +182,60 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
   }
 }
 
+/**
+ * Records a failed attempt on the bus's own source session or, when that session is what died
+ * (the source restarted or failed over mid-poll), on a new one, so the failure is never lost
+ * with the connection. When the source cannot be reached at all, the run ends as unreachable (69).
+ */
+async function recordFailureSomewhere(
+  store: BusStore,
+  config: RsetlConfig,
+  busId: number,
+  failure: Parameters<BusStore['recordFailure']>[1],
+  run: RunRecord,
+  cause: unknown,
+): Promise<void> {
+  const record = async (s: BusStore) => {
+    await s.recordFailure(busId, failure);
+    await s.recordRun(run);
+  };
+  try {
+    await record(store);
+    return;
+  } catch (e) {
+    if (!isConnectionError(e)) throw e;
+  }
+  let fresh: Awaited<ReturnType<typeof connectSource>> | undefined;
+  try {
+    fresh = await connectSource(config.source.url, 'rsetl poll');
+    await record(new BusStore(fresh, config.source.controlSchema));
+  } catch (e) {
+    throw isRsetlError(cause) && cause.kind === 'unreachable' ? cause : classified(e);
+  } finally {
+    await fresh?.end().catch(() => undefined);
+  }
+}
+
 /** One pass over the due buses. */
 export async function pollOnce(conn: Connections, config: RsetlConfig, opts: PollOptions = {}): Promise<PollSummary> {
   const deadline = Date.now() + (opts.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
   const control = await conn.control();
-  let ids: number[];
-  if (opts.buses?.length) {
-    ids = [];
-    for (const ref of opts.buses) ids.push((await control.buses.findBus(ref)).id);
-  } else {
-    ids = await control.buses.dueBusIds();
-  }
+  const selected = opts.buses?.length ? await control.buses.findBuses(opts.buses) : undefined;
+  // A named bus that is not due is reported as such without a connection of its own (a `--loop
+  // --bus X` pass must cost the source next to nothing while X waits).
+  const dueIds = opts.ignoreSchedule && selected ? selected.map((b) => b.id) : await control.buses.dueBusIds(selected?.map((b) => b.id));
   const buses: BusOutcome[] = [];
-  for (const id of ids) {
+  for (const b of selected ?? []) {
+    if (!dueIds.includes(b.id)) buses.push({ busId: b.id, schema: b.schemaName, status: 'not-due', loads: [] });
+  }
+  for (const id of dueIds) {
     if (opts.shouldStop?.()) break;
     if (Date.now() >= deadline && buses.length > 0) break;
     buses.push(await processBus(conn, config, id, opts, deadline));
   }
   const failing = (await control.buses.listBuses())
     .filter((b) => b.failureCount > 0 && b.state !== 'Disabled')
-    .map((b) => ({ busId: b.id, schema: b.schemaName, failureCount: b.failureCount }));
+    .map((b) => ({ busId: b.id, schema: b.schemaName, failureCount: b.failureCount, blocked: b.blocked, nextRunAt: b.scheduled.toISOString() }));
   return { buses, failing };
 }
 

@@ -1,7 +1,10 @@
 // `rsetl status`: every bus with its state, lag (pending events and age of the oldest), last
-// success, failures, next attempt and last error — what the old admin page showed, and more.
+// success, failures, next attempt and last error — what the old admin page showed, and more:
+// every event of a bus's domain that the next windows will NOT load is counted too (dead letters,
+// events dated in the future), so nothing is invisible to the person on call.
 import type { RsetlConfig } from '../config/schema.js';
-import { pendingEvents } from '../source/outbox.js';
+import { deadLetterCounts } from '../source/dead-letter-counts.js';
+import { futureEvents, pendingEvents } from '../source/outbox.js';
 import { parsePgTimestamp } from '../source/timestamps.js';
 import type { Connections } from './connections.js';
 
@@ -10,20 +13,40 @@ export interface BusStatus {
   schema: string;
   rootId: string;
   state: string;
+  /** The last failure was the data's: the bus waits for `rsetl unblock`. */
+  blocked: boolean;
   pendingEvents: number;
   pendingCapped: boolean;
   oldestPendingAgeSeconds: number | null;
+  /** Events dated after the source's clock: the window reaches them when their time comes. */
+  futureEvents: number;
+  futureCapped: boolean;
+  latestFutureTime: string | null;
+  /** Events set aside in the bus's dead letter and not replayed: they wait for a person. */
+  deadLetterEvents: number;
   lastSuccessAt: string | null;
   failureCount: number;
   nextRunAt: string;
+  intervalSeconds: number;
   lastError: Record<string, unknown> | null;
   lastLoadId: string | null;
   watermark: string;
+  /** What to do about this bus, when something needs doing. */
+  action: string | null;
+}
+
+function actionFor(b: { schemaName: string; state: string; blocked: boolean; failureCount: number }, deadLetters: number): string | null {
+  if (b.blocked) return `blocked by a data error: rsetl unblock --bus ${b.schemaName}`;
+  if (b.failureCount > 0) return `failing: rsetl unblock --bus ${b.schemaName} shows the error and what to do`;
+  if (b.state === 'Paused') return `paused: rsetl bus resume ${b.schemaName}`;
+  if (deadLetters > 0) return `${deadLetters} event(s) in the dead letter: rsetl dead-letter list ${b.schemaName}`;
+  return null;
 }
 
 export async function busStatuses(conn: Connections, config: RsetlConfig): Promise<BusStatus[]> {
   const { client, buses } = await conn.control();
   const now = Date.now();
+  const deadLetters = await deadLetterCounts(client, config.source.controlSchema);
   const out: BusStatus[] = [];
   for (const b of await buses.listBuses()) {
     const pending = await pendingEvents(client, {
@@ -31,21 +54,31 @@ export async function busStatuses(conn: Connections, config: RsetlConfig): Promi
       rootId: b.rootId,
       windowTime: b.windowTime,
       windowIds: b.windowIds,
+      deadLetter: { controlSchema: config.source.controlSchema, busId: b.id },
     });
+    const future = await futureEvents(client, { table: config.source.table, rootId: b.rootId });
+    const waiting = deadLetters.get(b.id) ?? 0;
     out.push({
       id: b.id,
       schema: b.schemaName,
       rootId: b.rootId,
       state: b.state,
+      blocked: b.blocked,
       pendingEvents: pending.count,
       pendingCapped: pending.capped,
       oldestPendingAgeSeconds: pending.oldest ? Math.max(0, Math.round((now - parsePgTimestamp(pending.oldest) / 1000) / 1000)) : null,
+      futureEvents: future.count,
+      futureCapped: future.capped,
+      latestFutureTime: future.latest,
+      deadLetterEvents: waiting,
       lastSuccessAt: b.lastSuccessAt?.toISOString() ?? null,
       failureCount: b.failureCount,
       nextRunAt: b.scheduled.toISOString(),
+      intervalSeconds: b.intervalSeconds ?? config.poll.intervalSeconds,
       lastError: b.lastError,
       lastLoadId: b.lastLoadId,
       watermark: b.windowTime,
+      action: actionFor(b, waiting),
     });
   }
   return out;

@@ -25,6 +25,8 @@ export interface UnblockResult {
   blocked: BlockedBus;
   action: UnblockAction;
   skipped: OffendingEvent[];
+  /** The operator declined at the confirmation: nothing changed. */
+  cancelled?: boolean;
   poll?: BusOutcome;
 }
 
@@ -48,7 +50,13 @@ export async function findBlocked(conn: Connections, config: RsetlConfig, ref?: 
     }
     bus = failing[0]!;
   }
-  const pending = await pendingEvents(client, { table: config.source.table, rootId: bus.rootId, windowTime: bus.windowTime, windowIds: bus.windowIds });
+  const pending = await pendingEvents(client, {
+    table: config.source.table,
+    rootId: bus.rootId,
+    windowTime: bus.windowTime,
+    windowIds: bus.windowIds,
+    deadLetter: { controlSchema: config.source.controlSchema, busId: bus.id },
+  });
   const ctx = (bus.lastError?.context ?? {}) as Record<string, unknown>;
   return {
     bus,
@@ -92,7 +100,17 @@ async function eventsToSkip(conn: Connections, config: RsetlConfig, b: BlockedBu
 export async function unblock(
   conn: Connections,
   config: RsetlConfig,
-  input: { ref?: string; action: UnblockAction; window?: boolean; reason?: string; who: string },
+  input: {
+    ref?: string;
+    action: UnblockAction;
+    window?: boolean;
+    reason?: string;
+    who: string;
+    /** Skip on a bus that is not failing: its events are good, so only on explicit request. */
+    force?: boolean;
+    /** Asked before a skip changes anything (the CLI's confirmation on a terminal); false cancels. */
+    confirmSkip?: (summary: string) => Promise<boolean>;
+  },
 ): Promise<UnblockResult> {
   const blocked = await findBlocked(conn, config, input.ref);
   const { buses } = await conn.control();
@@ -112,9 +130,16 @@ export async function unblock(
     }
     case 'skip': {
       if (!input.reason?.trim()) throw new UsageError('--skip needs --reason: the dead letter records why events were set aside');
+      if (!blocked.failing && !input.force) {
+        throw new UsageError(`bus ${id} (${blocked.bus.schemaName}) is not failing: its events would be set aside although nothing is wrong with them`, {
+          hint: 'skips are for a failing bus; add --force if these events must really go to the dead letter',
+        });
+      }
       const rows = await eventsToSkip(conn, config, blocked, input.window === true);
       if (rows.length === 0) throw new UsageError('nothing to skip: the offending events are no longer pending');
-      await buses.deadLetter(id, rows, { by: input.who, reason: input.reason, error: blocked.error }, { clearFailure: true });
+      const summary = `move ${rows.length} event(s) of bus ${id} (${blocked.bus.schemaName}) into the dead letter${input.window ? ' (the whole next window)' : ''}`;
+      if (input.confirmSkip && !(await input.confirmSkip(summary))) return { blocked, action: 'skip', skipped: [], cancelled: true };
+      await buses.deadLetter(id, rows, { by: input.who, reason: input.reason, error: blocked.error }, { clearFailure: true, audit: true });
       const skipped = rows.map((r) => ({ id: r.id, guid: r.guid, time: r.time, type: ((r.datajson as { eventType?: string }) ?? {}).eventType ?? null }));
       return { blocked, action: 'skip', skipped };
     }

@@ -3,7 +3,9 @@
 import type pg from 'pg';
 import { SourceError, UsageError } from '../errors.js';
 import { ident } from '../warehouse/sql.js';
+import { recordAudit } from './audit.js';
 import { CONTROL_MIGRATIONS } from './control-schema/migrations.js';
+import { jsonbText } from './jsonb-text.js';
 
 export type BusState = 'Active' | 'Paused' | 'Disabled';
 
@@ -18,6 +20,10 @@ export interface Bus {
   windowTime: string;
   windowIds: string[];
   failureCount: number;
+  /** The last failure was the data's (an unparseable event, a row COPY rejected): waits for `rsetl unblock`. */
+  blocked: boolean;
+  /** The bus's own poll interval (`rsetl bus set --interval`), or null for poll.intervalSeconds. */
+  intervalSeconds: number | null;
   scheduled: Date;
   lastError: Record<string, unknown> | null;
   lastErrorAt: Date | null;
@@ -48,7 +54,7 @@ export interface RunRecord {
 }
 
 const BUS_COLUMNS = `id, name, root_id::text as root_id, schema_name, state, max_events, window_time,
-  window_ids::text[] as window_ids, failure_count, scheduled, last_error, last_error_at, last_success_at,
+  window_ids::text[] as window_ids, failure_count, blocked, interval_seconds, scheduled, last_error, last_error_at, last_success_at,
   last_load_id, last_mv_refresh, statistics, created_at, pending_snapshot_days::text[] as pending_snapshot_days`;
 
 function toBus(r: Record<string, any>): Bus {
@@ -62,6 +68,8 @@ function toBus(r: Record<string, any>): Bus {
     windowTime: r.window_time,
     windowIds: r.window_ids ?? [],
     failureCount: r.failure_count,
+    blocked: r.blocked === true,
+    intervalSeconds: r.interval_seconds ?? null,
     scheduled: r.scheduled,
     lastError: r.last_error,
     lastErrorAt: r.last_error_at,
@@ -72,6 +80,21 @@ function toBus(r: Record<string, any>): Bus {
     createdAt: r.created_at,
     pendingSnapshotDays: r.pending_snapshot_days ?? [],
   };
+}
+
+/** The one bus a ref (id or schema name) names among `buses`; a UsageError otherwise. */
+function matchBus(buses: Bus[], ref: string): Bus {
+  const byId = /^\d+$/.test(ref) ? buses.filter((b) => b.id === Number(ref)) : [];
+  const matches = byId.length > 0 ? byId : buses.filter((b) => b.schemaName === ref);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) {
+    throw new UsageError(`no bus ${JSON.stringify(ref)}`, {
+      hint: buses.length ? `known buses: ${buses.map((b) => `${b.id} (${b.schemaName})`).join(', ')}` : 'create one with `rsetl init-etl <schema> --domain <root_id>`',
+    });
+  }
+  throw new UsageError(`schema ${ref} has ${matches.length} buses; name one by id`, {
+    hint: matches.map((b) => `${b.id} (domain ${b.rootId})`).join(', '),
+  });
 }
 
 export class BusStore {
@@ -162,32 +185,43 @@ export class BusStore {
 
   /** A bus by id or by Redshift schema name (which must then name exactly one bus). */
   async findBus(ref: string): Promise<Bus> {
-    const buses = await this.listBuses();
-    const byId = /^\d+$/.test(ref) ? buses.filter((b) => b.id === Number(ref)) : [];
-    const matches = byId.length > 0 ? byId : buses.filter((b) => b.schemaName === ref);
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length === 0) {
-      throw new UsageError(`no bus ${JSON.stringify(ref)}`, {
-        hint: buses.length ? `known buses: ${buses.map((b) => `${b.id} (${b.schemaName})`).join(', ')}` : 'create one with `rsetl init-etl <schema> --domain <root_id>`',
-      });
-    }
-    throw new UsageError(`schema ${ref} has ${matches.length} buses; name one by id`, {
-      hint: matches.map((b) => `${b.id} (domain ${b.rootId})`).join(', '),
-    });
+    return matchBus(await this.listBuses(), ref);
   }
 
-  /** Ids of Active buses whose next run is due, in schedule order. */
-  async dueBusIds(): Promise<number[]> {
+  /** Several buses by id or schema, with one query; each ref must name exactly one bus. */
+  async findBuses(refs: string[]): Promise<Bus[]> {
+    const buses = await this.listBuses();
+    const found = new Map<number, Bus>();
+    for (const ref of refs) {
+      const b = matchBus(buses, ref);
+      found.set(b.id, b);
+    }
+    return [...found.values()];
+  }
+
+
+  /**
+   * Ids of Active buses whose next run is due, in schedule order; only among `among` when given.
+   * A blocked bus is never due: it waits for `rsetl unblock`.
+   */
+  async dueBusIds(among?: number[]): Promise<number[]> {
     const r = await this.client.query(
-      `select id from ${this.q}.bus where state = 'Active' and scheduled <= now() order by scheduled, id`,
+      `select id from ${this.q}.bus where state = 'Active' and not blocked and scheduled <= now()
+         and ($1::int[] is null or id = any($1::int[])) order by scheduled, id`,
+      [among ?? null],
     );
     return r.rows.map((x) => x.id as number);
   }
 
-  /** Seconds until the next Active bus is due (0 when one is due now), or undefined with none. */
-  async secondsUntilNextDue(): Promise<number | undefined> {
+  /**
+   * Seconds until the next Active bus is due (0 when one is due now), or undefined with none;
+   * only among `among` when given (`poll --loop --bus X` sleeps until X is due, not until any bus is).
+   */
+  async secondsUntilNextDue(among?: number[]): Promise<number | undefined> {
     const r = await this.client.query(
-      `select greatest(0, extract(epoch from min(scheduled) - now()))::float8 as s from ${this.q}.bus where state = 'Active'`,
+      `select greatest(0, extract(epoch from min(scheduled) - now()))::float8 as s from ${this.q}.bus
+       where state = 'Active' and not blocked and ($1::int[] is null or id = any($1::int[]))`,
+      [among ?? null],
     );
     const s = r.rows[0]?.s;
     return s === null || s === undefined ? undefined : Number(s);
@@ -238,7 +272,7 @@ export class BusStore {
          where $8::text is not null and d.bus_id = $1 and d.replayed_at is null
            and exists (select 1 from ${this.q}.dead_letter_replay r where r.dead_letter_id = d.id and r.load_id = $8)
        )
-       update ${this.q}.bus set window_time = $2::timestamp, window_ids = $3::bigint[], failure_count = 0,
+       update ${this.q}.bus set window_time = $2::timestamp, window_ids = $3::bigint[], failure_count = 0, blocked = false,
          pending_snapshot_days = array(select distinct d from unnest(pending_snapshot_days || $7::date[]) d order by d),
          last_load_id = coalesce($4, last_load_id), last_success_at = now(), last_error = null, last_error_at = null,
          scheduled = now() + make_interval(secs => $5),
@@ -265,25 +299,35 @@ export class BusStore {
     await this.client.query(`update ${this.q}.bus set scheduled = now() where id = $1`, [busId]);
   }
 
+  /**
+   * A failed attempt: count it, keep the error, and either schedule the retry after its backoff
+   * or, for a data failure (`block`), stop retrying until a person decides (`rsetl unblock`).
+   */
   async recordFailure(
     busId: number,
-    failure: { error: Record<string, unknown>; retryInSeconds: number; pause: boolean },
+    failure: { error: Record<string, unknown>; retryInSeconds: number; pause: boolean; block?: boolean },
   ): Promise<Bus> {
     const r = await this.client.query(
       `update ${this.q}.bus set failure_count = failure_count + 1, last_error = $2, last_error_at = now(),
          scheduled = now() + make_interval(secs => $3),
-         state = case when $4 then 'Paused' else state end
+         state = case when $4 then 'Paused' else state end,
+         blocked = $5
        where id = $1 returning ${BUS_COLUMNS}`,
-      [busId, JSON.stringify(failure.error), failure.retryInSeconds, failure.pause],
+      [busId, JSON.stringify(failure.error), failure.retryInSeconds, failure.pause, failure.block === true],
     );
     return toBus(r.rows[0]);
   }
 
+  /**
+   * Changes the state. `resetFailures` (resume) also lifts a block; `scheduleNow` makes the bus
+   * due at once and lifts a block too: a person asked for another attempt (`unblock --retry`).
+   */
   async setState(busId: number, state: BusState, opts: { resetFailures?: boolean; scheduleNow?: boolean } = {}): Promise<void> {
     await this.client.query(
       `update ${this.q}.bus set state = $2,
          failure_count = case when $3 then 0 else failure_count end,
-         scheduled = case when $4 then now() else scheduled end
+         scheduled = case when $4 then now() else scheduled end,
+         blocked = case when $3 or $4 then false else blocked end
        where id = $1`,
       [busId, state, opts.resetFailures ?? false, opts.scheduleNow ?? false],
     );
@@ -322,7 +366,7 @@ export class BusStore {
     busId: number,
     events: Array<{ id: string; guid: string | null; time: string; datajson: unknown }>,
     who: { by: string; reason: string; error: Record<string, unknown> | null },
-    opts: { clearFailure: boolean },
+    opts: { clearFailure: boolean; audit?: boolean },
   ): Promise<void> {
     await this.client.query('begin');
     try {
@@ -330,12 +374,21 @@ export class BusStore {
         await this.client.query(
           `insert into ${this.q}.dead_letter (bus_id, event_id, guid, event_time, datajson, error, skipped_by, reason)
            values ($1, $2, $3, $4::timestamp, $5, $6, $7, $8)`,
-          [busId, e.id, e.guid, e.time, JSON.stringify(e.datajson ?? null), who.error ? JSON.stringify(who.error) : null, who.by, who.reason],
+          [busId, e.id, e.guid, e.time, jsonbText(e.datajson), who.error ? JSON.stringify(who.error) : null, who.by, who.reason],
         );
+      }
+      if (opts.audit) {
+        await recordAudit(this.client, this.schema, {
+          busId,
+          action: 'skip',
+          by: who.by,
+          reason: who.reason,
+          details: { events: events.map((e) => ({ id: e.id, time: e.time })) },
+        });
       }
       if (opts.clearFailure) {
         await this.client.query(
-          `update ${this.q}.bus set failure_count = 0, last_error = null, last_error_at = null, scheduled = now() where id = $1`,
+          `update ${this.q}.bus set failure_count = 0, blocked = false, last_error = null, last_error_at = null, scheduled = now() where id = $1`,
           [busId],
         );
       }

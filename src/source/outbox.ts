@@ -31,6 +31,15 @@ export interface WindowQuery {
 }
 
 /**
+ * ` and not exists (…)`: the outbox row `o` is not in the bus's dead letter (a person set it
+ * aside with `rsetl unblock --skip`, or poll.invalidEvents did). `$n` is the bus id parameter.
+ */
+function notDeadLettered(controlSchema: string, n: number): string {
+  return ` and not exists (select 1 from ${ident(controlSchema)}.dead_letter d
+        where d.bus_id = $${n} and d.event_time = o.time and d.event_id = o.id)`;
+}
+
+/**
  * The window's events in (time, id) order, in pages. Keyset pagination on the primary key means
  * each page is an index range scan. The next page's query is sent as soon as a page arrives (its
  * start is the page's last row), so the server reads page N+1 while the caller transforms page N;
@@ -44,8 +53,7 @@ export async function* readWindow(client: pg.ClientBase, q: WindowQuery): AsyncG
     let extra = '';
     if (q.deadLetter) {
       params.push(q.deadLetter.busId);
-      extra += ` and not exists (select 1 from ${ident(q.deadLetter.controlSchema)}.dead_letter d
-        where d.bus_id = $${params.length} and d.event_time = o.time and d.event_id = o.id)`;
+      extra += notDeadLettered(q.deadLetter.controlSchema, params.length);
     }
     if (after) {
       params.push(after.time, after.id);
@@ -99,20 +107,46 @@ export async function idTimes(
   return r.rows.map((x) => ({ id: x.id as string, time: parse(x.time as string) }));
 }
 
-/** Pending events of a bus (capped, as the reference's queue size) and the oldest pending time. */
+export interface Counted {
+  count: number;
+  /** More than `count` (the count stops at its cap, as the reference's queue size did). */
+  capped: boolean;
+}
+
+/**
+ * Events the next windows will load (capped) and the oldest one's time: what the window query
+ * would read, dead letters excluded (they wait for a person, not for the bus).
+ */
 export async function pendingEvents(
   client: pg.ClientBase,
-  q: { table: string; rootId: string; windowTime: string; windowIds: string[]; cap?: number },
-): Promise<{ count: number; capped: boolean; oldest: string | null }> {
+  q: { table: string; rootId: string; windowTime: string; windowIds: string[]; deadLetter: { controlSchema: string; busId: number }; cap?: number },
+): Promise<Counted & { oldest: string | null }> {
   const cap = q.cap ?? 10000;
   const table = outboxTableName(q.table);
   const r = await client.query(
     `select count(*)::int as n, min(time) as oldest from (
-       select time from ${table}
-       where root_id = $1 and time >= $2::timestamp and time < (now() at time zone 'UTC') and id <> all($3::bigint[])
-       order by time, id limit $4) p`,
-    [q.rootId, q.windowTime, q.windowIds, cap + 1],
+       select o.time from ${table} o
+       where o.root_id = $1 and o.time >= $2::timestamp and o.time < (now() at time zone 'UTC') and o.id <> all($3::bigint[])
+       ${notDeadLettered(q.deadLetter.controlSchema, 5)}
+       order by o.time, o.id limit $4) p`,
+    [q.rootId, q.windowTime, q.windowIds, cap + 1, q.deadLetter.busId],
   );
   const n = r.rows[0].n as number;
   return { count: Math.min(n, cap), capped: n > cap, oldest: r.rows[0].oldest as string | null };
+}
+
+/**
+ * Events dated after the source's clock (capped) and the latest such time. The window reads only
+ * up to now, so they wait, and for ever if an application's clock is years ahead: status shows them.
+ */
+export async function futureEvents(client: pg.ClientBase, q: { table: string; rootId: string; cap?: number }): Promise<Counted & { latest: string | null }> {
+  const cap = q.cap ?? 10000;
+  const r = await client.query(
+    `select count(*)::int as n, max(time) as latest from (
+       select time from ${outboxTableName(q.table)}
+       where root_id = $1 and time >= (now() at time zone 'UTC') order by time, id limit $2) f`,
+    [q.rootId, cap + 1],
+  );
+  const n = r.rows[0].n as number;
+  return { count: Math.min(n, cap), capped: n > cap, latest: r.rows[0].latest as string | null };
 }

@@ -16,10 +16,13 @@ export function isQueryTimeout(e: unknown): boolean {
   return (e as PgLikeError | undefined)?.message === 'Query read timeout';
 }
 
+/** SQLSTATE class 08 (connection exception) and 57P01–57P03: the server ended the session or is not up. */
+const CONNECTION_SQLSTATE = /^(08...|57P0[123])$/;
+
 export function isConnectionError(e: unknown): boolean {
   const err = e as PgLikeError;
   return (
-    (err?.code !== undefined && CONNECTION_CODES.has(err.code)) ||
+    (err?.code !== undefined && (CONNECTION_CODES.has(err.code) || CONNECTION_SQLSTATE.test(err.code))) ||
     isQueryTimeout(e) ||
     /Connection terminated|connection.*(closed|ended)|Client has encountered a connection error|not queryable|timeout expired/i.test(err?.message ?? '')
   );

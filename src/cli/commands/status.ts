@@ -14,7 +14,7 @@ export function registerStatus(program: Command): void {
   withCommonOptions(
     program
       .command('status')
-      .description('every bus: state, lag, last success, failures, next attempt, last error; exit 1 if a bus is failing')
+      .description('every bus: state, lag, dead letters, future-dated events, last success, failures, next attempt, last error; exit 1 if a bus is failing')
       .addHelpText('after', '\nExample:\n  rsetl status --json | jq \'.buses[] | select(.failureCount > 0)\'\n'),
   ).action(async (_opts: unknown, cmd: Command) =>
     runCommand(cmd, async ({ out, config, connections }) => {
@@ -28,15 +28,21 @@ export function registerStatus(program: Command): void {
             bus: b.id,
             schema: b.schema,
             domain: b.rootId,
-            state: b.state,
+            state: b.blocked ? `${b.state}, blocked` : b.state,
             pending: `${b.pendingEvents}${b.pendingCapped ? '+' : ''}`,
             lag: age(b.oldestPendingAgeSeconds),
+            'dead letter': b.deadLetterEvents,
+            future: `${b.futureEvents}${b.futureCapped ? '+' : ''}`,
             'last success': b.lastSuccessAt ?? '-',
             failures: b.failureCount,
             'next run': b.nextRunAt,
           })),
         );
-        for (const b of buses.filter((x) => x.lastError)) out.warn(`bus ${b.id} last error: ${String(b.lastError!.message)}`);
+        for (const b of buses) {
+          if (b.lastError) out.warn(`bus ${b.id} (${b.schema}) last error: ${String(b.lastError.message)}`);
+          if (b.futureEvents > 0) out.warn(`bus ${b.id} (${b.schema}): ${b.futureEvents}${b.futureCapped ? '+' : ''} event(s) dated after the source's clock (latest ${b.latestFutureTime}); they load when their time comes`);
+          if (b.action) out.info(`bus ${b.id} (${b.schema}): ${b.action}`);
+        }
       }
       return buses.some((b) => b.failureCount > 0 && b.state !== 'Disabled') ? EXIT.FAILED : EXIT.OK;
     }),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { hostname, userInfo } from 'node:os';
 import { UsageError } from '../../errors.js';
 import { findBlocked, unblock, type BlockedBus, type UnblockAction } from '../../pipeline/unblock.js';
+import { confirm, isInteractive } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
 
@@ -14,6 +15,8 @@ interface Opts {
   pause?: boolean;
   reason?: string;
   who?: string;
+  force?: boolean;
+  yes?: boolean;
 }
 
 function show(out: Output, b: BlockedBus): void {
@@ -72,12 +75,15 @@ export function registerUnblock(program: Command): void {
       .option('--who <name>', 'who decided (default: user@host)')
       .option('--resume', 'resume a paused bus (clears the failure count)')
       .option('--pause', 'pause the bus')
+      .option('--force', 'with --skip: also on a bus that is not failing (its events are good: they are set aside all the same)')
+      .option('-y, --yes', 'with --skip: do not ask for confirmation on a terminal')
       .addHelpText('after', '\nExamples:\n  rsetl unblock                                   # show the failing bus\n  rsetl unblock --bus loan --skip --reason "bad import, ticket 123"\n  rsetl unblock --bus loan --retry\n'),
   ).action(async (opts: Opts, cmd: Command) =>
     runCommand(cmd, async ({ out, config, connections }) => {
       const cfg = await config(['source']);
       let action = chosenAction(opts);
       if (opts.window && action !== 'skip') throw new UsageError('--window goes with --skip');
+      if (opts.force && action !== 'skip') throw new UsageError('--force goes with --skip');
       const conn = await connections(action === 'retry' ? ['source', 'redshift', 's3'] : ['source']);
       const blocked = await findBlocked(conn, cfg, opts.bus);
       let window = opts.window === true;
@@ -102,8 +108,12 @@ export function registerUnblock(program: Command): void {
         window,
         ...(reason ? { reason } : {}),
         who,
+        ...(opts.force ? { force: true } : {}),
+        // On a terminal a skip is confirmed (the interactive menu asked already); scripts decide with flags.
+        ...(isInteractive() && !out.json && !opts.yes && chosenAction(opts) ? { confirmSkip: (summary: string) => confirm({ summary }) } : {}),
       });
       if (out.json) out.result(r);
+      else if (r.cancelled) out.info('nothing changed');
       else if (r.action === 'skip') out.success(`moved ${r.skipped.length} event(s) of bus ${r.blocked.bus.id} to the dead letter (by ${who}); the bus continues`);
       else if (r.action === 'retry') out[r.poll?.status === 'failed' ? 'warn' : 'success'](`retry of bus ${r.blocked.bus.id}: ${r.poll?.status ?? 'not run'}`);
       else out.success(`bus ${r.blocked.bus.id} ${r.action === 'pause' ? 'paused' : 'resumed'}`);

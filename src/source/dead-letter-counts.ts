@@ -1,0 +1,10 @@
+// Dead-lettered events per bus that still wait for a decision (not replayed), for `status`.
+import type pg from 'pg';
+import { ident } from '../warehouse/sql.js';
+
+export async function deadLetterCounts(client: pg.ClientBase, controlSchema: string): Promise<Map<number, number>> {
+  const r = await client.query<{ bus_id: number; n: number }>(
+    `select bus_id, count(*)::int as n from ${ident(controlSchema)}.dead_letter group by bus_id`,
+  );
+  return new Map(r.rows.map((x) => [x.bus_id, x.n]));
+}
