@@ -15,6 +15,7 @@ import { findCopyFromS3, parseCopyFromS3 } from './copy-command.js';
 import { runCopyFromS3 } from './copy-load.js';
 import type { Faults, FaultSpec } from './faults.js';
 import { FrameReader, decodeParse, queryText } from './frames.js';
+import { overlongIdentifierIn } from './identifier-length.js';
 import type { LoadLog } from './load-log.js';
 import { ResponseSegments } from './response-segments.js';
 import type { S3Source } from './s3-source.js';
@@ -240,7 +241,9 @@ export class StandinSession {
     const copy = findCopyFromS3(text, this.backslashEscapes);
     if (copy.kind !== 'none') {
       if (extended) return { kind: 'raise', code: '0A000', message: EXTENDED_COPY };
-      return copy.kind === 'mixed' ? { kind: 'raise', code: '0A000', message: MIXED_COPY } : { kind: 'copy', tokens: copy.tokens };
+      if (copy.kind === 'mixed') return { kind: 'raise', code: '0A000', message: MIXED_COPY };
+      const overlong = overlongIdentifierIn(copy.tokens);
+      return overlong ? { kind: 'raise', ...overlong } : { kind: 'copy', tokens: copy.tokens };
     }
     const t = this.ctx.transformer.transform(text, this.backslashEscapes);
     if (t.rejected) return { kind: 'raise', ...t.rejected };

@@ -1,8 +1,9 @@
 // What happens to a client's statement text before PostgreSQL sees it: Redshift-only syntax is
 // rewritten (redshift-ddl.ts), Redshift functions and system views are pointed at the stand-in's
-// (redshift-functions.ts, system-objects-rewrite.ts), and PostgreSQL-only SQL is rejected
-// (postgres-only-lint.ts). The verdict depends on the text
+// (redshift-functions.ts, system-objects-rewrite.ts), and PostgreSQL-only SQL and names longer than
+// the backend can hold are rejected (postgres-only-lint.ts, identifier-length.ts). The verdict depends on the text
 // alone, so it is cached per text: ETL code sends the same statement shapes again and again.
+import { findOverlongIdentifier } from './identifier-length.js';
 import { findPostgresOnlyConstruct, findTransactionBlockRestriction } from './postgres-only-lint.js';
 import { rewriteRedshiftSyntax } from './redshift-ddl.js';
 import { FUNCTION_HINT, rewriteRedshiftFunctions } from './redshift-functions.js';
@@ -44,6 +45,8 @@ export class StatementTransformer {
 }
 
 export function transformUncached(text: string, backslashEscapes: boolean): TransformedStatement {
+  const overlong = findOverlongIdentifier(text, backslashEscapes);
+  if (overlong) return { sql: text, usesStandinSchema: false, rejected: overlong };
   let sql = text;
   let usesStandinSchema = false;
   const redshiftSyntax = REDSHIFT_HINT.test(text) || (TABLE_DDL_HINT.test(text) && STRING_TYPE_HINT.test(text));
