@@ -13,6 +13,7 @@ import { recordAudit } from '../source/audit.js';
 import type { Bus } from '../source/bus-store.js';
 import { outboxTableName } from '../source/outbox.js';
 import { parsePgTimestamp } from '../source/timestamps.js';
+import { findByStart, watermarkHash } from '../warehouse/ledger.js';
 import { ident } from '../warehouse/sql.js';
 
 export interface BusSettingsChange {
@@ -31,6 +32,12 @@ export interface WatermarkPlan {
   capped: boolean;
   /** Tables that would receive a second copy of re-read rows (append-only, no key). */
   duplicatedTables: string[];
+  /**
+   * The committed load the ledger shows starting exactly at the new watermark (time, no ids):
+   * the next poll fast-forwards through it and the loads after it, so nothing loads twice.
+   * Undefined when there is none, or when Redshift was not asked (no connection configured).
+   */
+  ledgerLoadId?: string;
 }
 
 /** Append-only tables without a key: a second load of the same event adds its rows again. */
@@ -52,7 +59,32 @@ export async function planWatermarkMove(conn: Connections, config: RsetlConfig, 
     [bus.rootId, lo, hi, cap + 1],
   );
   const n = r.rows[0]?.n ?? 0;
-  return { from, to, direction, events: Math.min(n, cap), capped: n > cap, duplicatedTables: direction === 'backward' ? tablesWithoutKey() : [] };
+  // The ledger identifies a start by the watermark's text as the source prints it (no trailing zeros).
+  const asStored = (await client.query<{ t: string }>('select $1::timestamp::text as t', [to])).rows[0]!.t;
+  const ledgerLoadId = direction === 'backward' && redshiftConfigured(config) ? await committedLoadFrom(conn, bus, asStored) : undefined;
+  return {
+    from,
+    to,
+    direction,
+    events: Math.min(n, cap),
+    capped: n > cap,
+    duplicatedTables: direction === 'backward' && !ledgerLoadId ? tablesWithoutKey() : [],
+    ...(ledgerLoadId && { ledgerLoadId }),
+  };
+}
+
+function redshiftConfigured(config: RsetlConfig): boolean {
+  return config.redshift.url !== undefined || config.redshift.host !== undefined;
+}
+
+/** The ledger's load that started from (to, no remembered ids), as a moved watermark will. */
+async function committedLoadFrom(conn: Connections, bus: Bus, to: string): Promise<string | undefined> {
+  const s = await conn.warehouse(bus.schemaName);
+  try {
+    return (await findByStart(s, bus.id, watermarkHash(bus.id, to, [])))?.loadId;
+  } finally {
+    await s.close();
+  }
 }
 
 /** A timestamp without a fraction of zeros, as people write it. */
@@ -71,6 +103,9 @@ export function describeWatermarkPlan(p: WatermarkPlan, bus: Bus): string {
     return `moving ${which} forward from ${from} to ${to}: ${n} in between will never be loaded and are not kept in the dead letter (rsetl unblock --skip keeps them)`;
   }
   if (p.events === 0) return `moving ${which} back from ${from} to ${to}: no events in between`;
+  if (p.ledgerLoadId) {
+    return `moving ${which} back from ${from} to ${to}: the ledger shows load ${p.ledgerLoadId} committed from exactly there, so the next poll fast-forwards through the loads already committed and loads none of the ${n} twice`;
+  }
   return [
     `moving ${which} back from ${from} to ${to}: ${n} will load again.`,
     'The ledger skips only a load that starts exactly where a committed one started; this one does not,',

@@ -1,10 +1,11 @@
-// Dead-lettered events per bus that still wait for a decision (not replayed), for `status`.
+// Dead-lettered events per bus that are not back in the bus (not replayed yet: waiting for a
+// decision, or requested for the next load), for `status`.
 import type pg from 'pg';
 import { ident } from '../warehouse/sql.js';
 
 export async function deadLetterCounts(client: pg.ClientBase, controlSchema: string): Promise<Map<number, number>> {
   const r = await client.query<{ bus_id: number; n: number }>(
-    `select bus_id, count(*)::int as n from ${ident(controlSchema)}.dead_letter group by bus_id`,
+    `select bus_id, count(*)::int as n from ${ident(controlSchema)}.dead_letter where replayed_at is null group by bus_id`,
   );
   return new Map(r.rows.map((x) => [x.bus_id, x.n]));
 }
