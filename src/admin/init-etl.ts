@@ -5,7 +5,7 @@
 import type { RsetlConfig } from '../config/schema.js';
 import type { Bus } from '../source/bus-store.js';
 import type { Connections } from '../pipeline/connections.js';
-import { assertSimpleName } from '../warehouse/sql.js';
+import { assertBusSchemaName } from '../warehouse/sql.js';
 import { createWarehouseSchema, type SchemaReport } from '../warehouse/schema.js';
 import { UsageError } from '../errors.js';
 import { MIGRATION_TABLE, recordAsApplied, tableExists } from './migration-ledger.js';
@@ -31,7 +31,7 @@ export interface InitEtlResult {
 export async function initEtl(conn: Connections, config: RsetlConfig, input: InitEtlInput): Promise<InitEtlResult> {
   let schema: string;
   try {
-    schema = assertSimpleName('schema', input.schema);
+    schema = assertBusSchemaName(input.schema);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
