@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { ident } from '../warehouse/sql.js';
 
-export type AuditAction = 'watermark' | 'settings' | 'skip' | 'replay' | 'delete';
+export type AuditAction = 'watermark' | 'settings' | 'skip' | 'replay' | 'replay-cancel' | 'delete';
 
 export interface AuditEntry {
   busId: number;

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import { ident } from '../warehouse/sql.js';
+import { recordAudit } from './audit.js';
 
 export type DeadLetterState = 'waiting' | 'replay requested' | 'replayed';
 
@@ -91,7 +92,7 @@ export class DeadLetterStore {
 
   constructor(
     private readonly client: pg.ClientBase,
-    schema: string,
+    private readonly schema: string,
   ) {
     this.q = ident(schema);
   }
@@ -174,12 +175,13 @@ export class DeadLetterStore {
          where d.id = any($1::bigint[]) returning ${ENTRY_COLUMNS}`,
         [chosen, who.by, who.reason],
       );
-      await this.client.query(`insert into ${this.q}.audit (bus_id, action, by, reason, details) values ($1, 'replay', $2, $3, $4)`, [
+      await recordAudit(this.client, this.schema, {
         busId,
-        who.by,
-        who.reason,
-        JSON.stringify({ deadLetterIds: chosen.map(Number), eventIds: entries.map((e) => e.eventId) }),
-      ]);
+        action: 'replay',
+        by: who.by,
+        reason: who.reason,
+        details: { deadLetterIds: chosen.map(Number), eventIds: entries.map((e) => e.eventId) },
+      });
       await this.client.query(`update ${this.q}.bus set scheduled = now() where id = $1`, [busId]);
       await this.client.query('commit');
       const byId = new Map(updated.rows.map((x) => [x.id as string, toEntry(x)]));
@@ -206,12 +208,13 @@ export class DeadLetterStore {
       );
       const entries = r.rows.map(toEntry);
       if (entries.length) {
-        await this.client.query(`insert into ${this.q}.audit (bus_id, action, by, reason, details) values ($1, 'replay-cancel', $2, $3, $4)`, [
+        await recordAudit(this.client, this.schema, {
           busId,
-          who.by,
-          who.reason,
-          JSON.stringify({ deadLetterIds: entries.map((e) => Number(e.id)), eventIds: entries.map((e) => e.eventId) }),
-        ]);
+          action: 'replay-cancel',
+          by: who.by,
+          reason: who.reason,
+          details: { deadLetterIds: entries.map((e) => Number(e.id)), eventIds: entries.map((e) => e.eventId) },
+        });
       }
       await this.client.query('commit');
       return entries;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoEvent } from '../../src/demo/generator.js';
+import { cancelReplayOfEvents } from '../../src/pipeline/dead-letter-replay.js';
 import { baseStream, busRow, expectNoSecrets, ledgerRows, pageView, randomUuid, startFaultEnv, typeOf, type Bus, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;
@@ -336,6 +337,14 @@ describe('a replayed event that is still invalid', () => {
     expect(failed.error.message).toContain(poison.guid);
     expect(failed.error.context).toMatchObject({ deadLetterId: entry!.id, event: { guid: poison.guid } });
     expect(await stateOf(bus, entry!.id)).toBe('replay requested');
+
+    // What `unblock --skip` of a replayed event does: withdraw the request instead of a second entry.
+    const withdrawn = await cancelReplayOfEvents(env.t.conn, env.t.config, { busId: bus.busId, eventIds: [entry!.eventId, '1'], reason: 'still broken', who: 'oncall@example' });
+    expect(withdrawn.map((d) => [d.id, d.state])).toEqual([[entry!.id, 'waiting']]);
+    const audit = await env.t.source.query(`select action, details from rsetl.audit where bus_id = $1 and action = 'replay-cancel'`, [bus.busId]);
+    expect(audit.rows).toEqual([{ action: 'replay-cancel', details: expect.objectContaining({ deadLetterIds: [Number(entry!.id)] }) }]);
+    expect(await cancelReplayOfEvents(env.t.conn, env.t.config, { busId: bus.busId, eventIds: [entry!.eventId], reason: 'again', who: 'x' })).toEqual([]);
+    expect((await env.cli(['dead-letter', 'replay', bus.schema, '--reason', 'try again, leniently', '--yes'])).status).toBe(0);
 
     const lenient = await env.writeConfig('dead-letter-mode.json', (c) => (c.poll.invalidEvents = 'dead-letter'));
     expect((await env.cli(['bus', 'resume', bus.schema])).status).toBe(0);
