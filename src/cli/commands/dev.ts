@@ -21,6 +21,10 @@ export function registerDev(program: Command): void {
     .addHelpText('after', '\nExample:\n  rsetl dev up &\n  psql "$(jq -r .redshift.url .rsetl/rsetl.config.json)"\n')
     .action(async (opts: { json?: boolean; dataDir: string; sourceUrl?: string; backingUrl?: string }, cmd: Command) =>
       runCommand(cmd, async ({ out }) => {
+        // Listen for the stop signals before anything starts: without a listener Node dies of the
+        // signal at once, leaving the PostgreSQL server behind (a supervisor may send SIGTERM the
+        // moment it has read the JSON line, or while the stack is still starting).
+        const stopSignal = untilSignal();
         // Loaded on use: the local stack (PostgreSQL binaries, S3 server, stand-in) is heavy.
         const { startLocalStack } = await import('../../localstack/stack.js');
         const stack = await startLocalStack({
@@ -44,7 +48,7 @@ export function registerDev(program: Command): void {
           out.table(Object.entries(info).map(([what, value]) => ({ what, value })));
           out.info(`use it: rsetl init-etl dev --domain 1 --config ${shellWord(stack.configPath)} (the config file holds the passwords); Ctrl-C stops the stack`);
         }
-        const sig = await untilSignal();
+        const sig = await stopSignal;
         await stack.stop();
         return sig === 'SIGINT' ? 130 : 143;
       }),
