@@ -82,6 +82,7 @@ export async function runCommand(cmd: Command, body: (ctx: CommandContext) => Pr
     out.error(d);
     code = d.code;
   } finally {
+    out.endProgress();
     await conns?.close().catch(() => undefined);
   }
   process.exitCode = code;

@@ -35,6 +35,8 @@ export interface Output {
   error(descr: ErrorDescription): void;
   /** One overwritten status line, only on a TTY and never under --json (silent under cron). */
   progress(text: string): void;
+  /** Erases the progress line, if one is shown (at the end of a command). */
+  endProgress(): void;
   /** A remark about how input was read (`--since has no zone: read as UTC`): stderr, not under -q. */
   notice(msg: string): void;
   /** True under -v. */
@@ -130,6 +132,7 @@ export function createOutput(opts: OutputOptions): Output {
       }
       write(err, lines.join('\n'));
     },
+    endProgress: () => clearProgress(),
     notice: (msg) => {
       if (!quiet) write(err, ce.dim(`note: ${msg}`));
     },
@@ -139,7 +142,8 @@ export function createOutput(opts: OutputOptions): Output {
     },
     progress(text) {
       if (!showProgress) return;
-      const width = (err as NodeJS.WriteStream).columns ?? 80;
+      // A terminal that reports no size (0 columns, as a bare pty) gets the classic 80.
+      const width = (err as NodeJS.WriteStream).columns || 80;
       err.write(`\r${redactText(text).slice(0, Math.max(1, width - 1))}\x1b[K`);
       progressShown = true;
     },

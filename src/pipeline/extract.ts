@@ -58,7 +58,10 @@ export async function extract(
   const nowMicros = parsePgTimestamp(now);
   const tracker = new WatermarkTracker(nowMicros, settings.lookbackSeconds * 1e6, settings.lookbackIds);
   /** A staged line, and its event id in the table's shadow file when the load keeps one. */
+  let rowsStaged = 0;
+  const progress = (stage: 'reading' | 'staging') => deps.progress?.({ busId: bus.id, stage, events, rowsStaged });
   const writeLine = (table: string, line: string, eventId: string) => {
+    rowsStaged++;
     sink.write(table, line);
     if (opts.shadowEvents) sink.write(eventsStageName(table), `${eventId}\n`);
   };
@@ -143,13 +146,17 @@ export async function extract(
       events++;
     }
     await sink.drain();
+    progress('reading');
   }
   const combined = combiner.result();
   const keyOps = keyOpCounts(combined);
   let written = 0;
   for (const l of combinedLines(combined, keyOps)) {
     writeLine(l.table, l.line, l.eventId);
-    if (++written % 5000 === 0) await sink.drain();
+    if (++written % 5000 === 0) {
+      await sink.drain();
+      progress('staging');
+    }
   }
   const staged = await sink.finish();
   const from = tracker.lookbackFrom();

@@ -17,6 +17,7 @@ import { newLoadId } from '../stage/load-id.js';
 import { schemaPrefix } from '../stage/retention.js';
 import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted } from './extract.js';
+import type { ProgressSink } from './load-progress.js';
 import { replayFromIds } from './dead-letter-replay.js';
 import { findByLoadId } from '../warehouse/ledger.js';
 import { applyLoad, type StagedTableWork } from '../warehouse/load.js';
@@ -48,6 +49,8 @@ export interface LoadDeps {
   warehouse: () => Promise<WarehouseSession>;
   /** Drops the cached warehouse session (after a lost connection). */
   resetWarehouse: () => Promise<void>;
+  /** How far the load has got (a progress line on a terminal). */
+  progress?: ProgressSink;
 }
 
 export interface LoadOutcome {
@@ -218,9 +221,14 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
   };
   let result;
   try {
-    result = await applyLoad(w, entry, workFrom(x), {
+    const work = workFrom(x);
+    const rowsStaged = Object.values(base.tables).reduce((a, n) => a + n, 0);
+    let copiesDone = 0;
+    result = await applyLoad(w, entry, work, {
       iamRole: settings.iamRole,
       ...(settings.s3Region ? { region: settings.s3Region } : {}),
+      onCopied: (table) =>
+        deps.progress?.({ busId: bus.id, stage: 'loading', events: x.events, rowsStaged, copiesDone: ++copiesDone, copiesTotal: work.length, table }),
     });
   } catch (e) {
     if (e instanceof WarehouseError && e.failureClass === 'unknown-outcome') {

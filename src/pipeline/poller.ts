@@ -7,6 +7,7 @@ import { isConnectionError, unreachable } from '../warehouse/errors.js';
 import { BusStore, type Bus, type RunRecord } from '../source/bus-store.js';
 import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadOutcome } from './load-window.js';
+import type { ProgressSink } from './load-progress.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
 import { connectSource, settingsFrom, type Connections } from './connections.js';
 import { assertSchemaCurrent } from '../admin/schema-current.js';
@@ -40,6 +41,8 @@ export interface PollOptions {
   singleLoad?: boolean;
   shouldStop?: () => boolean;
   onLoad?: (outcome: LoadOutcome, bus: Bus) => void;
+  /** How far the current load has got (a progress line on a terminal). */
+  onProgress?: ProgressSink;
 }
 
 export interface PollSummary {
@@ -99,6 +102,7 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       await warehouse?.close();
       warehouse = undefined;
     },
+    ...(opts.onProgress && { progress: opts.onProgress }),
   };
   try {
     if (!bus) throw new Error(`bus ${busId} vanished`);

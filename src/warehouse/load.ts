@@ -27,6 +27,8 @@ export type LoadResult =
 export interface CopySettings {
   iamRole: string;
   region?: string;
+  /** After each table's COPY and write rule (progress on a terminal). */
+  onCopied?: (table: string) => void;
 }
 
 export async function applyLoad(
@@ -52,15 +54,16 @@ export async function applyLoad(
     for (const w of ordered) {
       const t = w.table;
       if (copiesDirect(t) && !w.keyOps) {
-        await copyAll(s, copySql({ table: t.name, manifestUrl: w.staged.manifestUrl, ...copy }), w.staged);
+        await copyAll(s, copySql({ table: t.name, manifestUrl: w.staged.manifestUrl, iamRole: copy.iamRole, ...(copy.region && { region: copy.region }) }), w.staged);
       } else {
         const stage = `rsetl_stage_${t.name}`;
         await s.query(w.keyOps ? stageTableSql(t, stage, columnsWithOp(t)) : `CREATE TEMP TABLE ${ident(stage)} (LIKE ${ident(t.name)})`);
         temps.push(stage);
-        await copyAll(s, copySql({ table: stage, manifestUrl: w.staged.manifestUrl, ...copy }), w.staged);
+        await copyAll(s, copySql({ table: stage, manifestUrl: w.staged.manifestUrl, iamRole: copy.iamRole, ...(copy.region && { region: copy.region }) }), w.staged);
         if (w.keyOps) for (const sql of keyOpStatements(t, stage, keyOf(t) ?? ['id'], w.keyOps)) await s.query(sql);
         if (!w.keyOps || w.keyOps.puts > 0) for (const sql of ruleStatements({ table: t, stage })) await s.query(sql);
       }
+      copy.onCopied?.(t.name);
       crashPoint('after-copy');
     }
     await insertEntry(s, entry);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { pollLoop } from '../../pipeline/poll-loop.js';
 import { pollOnce, type PollSummary } from '../../pipeline/poller.js';
 import { UsageError } from '../../errors.js';
+import type { LoadProgress } from '../../pipeline/load-progress.js';
 import type { LoadOutcome } from '../../pipeline/load-window.js';
 import { EXIT } from '../exit-codes.js';
 import { intOption } from '../option-values.js';
@@ -54,6 +55,27 @@ export function pollExitCode(s: PollSummary): number {
   return s.failing.length > 0 || s.buses.some((b) => b.status === 'failed') ? EXIT.FAILED : EXIT.OK;
 }
 
+/**
+ * What a person watching sees while loads run: a progress line on a terminal (events read, rows
+ * staged, COPYs done, elapsed; nothing under cron), and under -v a line per finished load.
+ */
+export function loadReporter(out: Output): { onProgress: (p: LoadProgress) => void; onLoad: (l: LoadOutcome) => void } {
+  let started = Date.now();
+  return {
+    onProgress: (p) => out.progress(progressLine(p, Date.now() - started)),
+    onLoad: (l) => {
+      out.verbose(loadLine(l));
+      started = Date.now();
+    },
+  };
+}
+
+export function progressLine(p: LoadProgress, elapsedMs: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const copies = p.stage === 'loading' ? `, COPY ${p.copiesDone}/${p.copiesTotal} (${p.table})` : '';
+  return `bus ${p.busId}: ${p.stage}, ${n(p.events)} events read, ${n(p.rowsStaged)} rows staged${copies}, ${(elapsedMs / 1000).toFixed(1)} s`;
+}
+
 /** `-v`: one line per load (a coalesced window): what it read, staged and sent, and how long it took. */
 export function loadLine(l: LoadOutcome): string {
   const mb = (l.bytesStaged / 1e6).toFixed(1);
@@ -80,7 +102,7 @@ export function registerPoll(program: Command): void {
         const common = {
           ...(opts.bus ? { buses: opts.bus } : {}),
           shouldStop: stop.requested,
-          onLoad: (l: LoadOutcome) => out.verbose(loadLine(l)),
+          ...loadReporter(out),
         };
         const summary = opts.loop
           ? await pollLoop(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}), onPass: (s) => renderSummary(out, s, { loop: true }) })
