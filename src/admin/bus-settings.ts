@@ -9,7 +9,9 @@ import type { RsetlConfig } from '../config/schema.js';
 import { SourceError, UsageError } from '../errors.js';
 import { TABLE_DEFS } from '../model/tables.js';
 import type { Connections } from '../pipeline/connections.js';
+import { replayFromIds } from '../pipeline/dead-letter-replay.js';
 import { recordAudit } from '../source/audit.js';
+import { DeadLetterStore } from '../source/dead-letter-store.js';
 import type { Bus } from '../source/bus-store.js';
 import { outboxTableName } from '../source/outbox.js';
 import { parsePgTimestamp } from '../source/timestamps.js';
@@ -61,7 +63,7 @@ export async function planWatermarkMove(conn: Connections, config: RsetlConfig, 
   const n = r.rows[0]?.n ?? 0;
   // The ledger identifies a start by the watermark's text as the source prints it (no trailing zeros).
   const asStored = (await client.query<{ t: string }>('select $1::timestamp::text as t', [to])).rows[0]!.t;
-  const ledgerLoadId = direction === 'backward' && redshiftConfigured(config) ? await committedLoadFrom(conn, bus, asStored) : undefined;
+  const ledgerLoadId = direction === 'backward' && redshiftConfigured(config) ? await committedLoadFrom(conn, config, bus, asStored) : undefined;
   return {
     from,
     to,
@@ -78,10 +80,13 @@ function redshiftConfigured(config: RsetlConfig): boolean {
 }
 
 /** The ledger's load that started from (to, no remembered ids), as a moved watermark will. */
-async function committedLoadFrom(conn: Connections, bus: Bus, to: string): Promise<string | undefined> {
+async function committedLoadFrom(conn: Connections, config: RsetlConfig, bus: Bus, to: string): Promise<string | undefined> {
+  const { client } = await conn.control();
+  // The start the next load will name, as load-window.ts computes it.
+  const ids = replayFromIds([], await new DeadLetterStore(client, config.source.controlSchema).deliveredCount(bus.id));
   const s = await conn.warehouse(bus.schemaName);
   try {
-    return (await findByStart(s, bus.id, watermarkHash(bus.id, to, [])))?.loadId;
+    return (await findByStart(s, bus.id, watermarkHash(bus.id, to, ids)))?.loadId;
   } finally {
     await s.close();
   }

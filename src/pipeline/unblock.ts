@@ -7,6 +7,7 @@ import type { Bus } from '../source/bus-store.js';
 import { outboxTableName, pendingEvents, readWindow, sourceNow } from '../source/outbox.js';
 import type { Connections } from './connections.js';
 import type { OffendingEvent } from './explain-copy-failure.js';
+import { cancelReplayOfEvents } from './dead-letter-replay.js';
 import { pollOnce, type BusOutcome } from './poller.js';
 
 export type UnblockAction = 'retry' | 'skip' | 'resume' | 'pause';
@@ -134,6 +135,16 @@ export async function unblock(
         throw new UsageError(`bus ${id} (${blocked.bus.schemaName}) is not failing: its events would be set aside although nothing is wrong with them`, {
           hint: 'skips are for a failing bus; add --force if these events must really go to the dead letter',
         });
+      }
+      // An offending event that is a replayed dead letter is already in the dead letter: skipping it
+      // means withdrawing its replay, not setting it aside a second time.
+      if (!input.window && blocked.offending.length > 0) {
+        const withdrawn = await cancelReplayOfEvents(conn, config, { busId: id, eventIds: blocked.offending.map((e) => e.id), reason: input.reason, who: input.who });
+        if (withdrawn.length > 0) {
+          await buses.clearFailure(id);
+          const skipped = withdrawn.map((d) => ({ id: d.eventId, guid: d.guid, time: d.eventTime, type: d.eventType }));
+          return { blocked, action: 'skip', skipped };
+        }
       }
       const rows = await eventsToSkip(conn, config, blocked, input.window === true);
       if (rows.length === 0) throw new UsageError('nothing to skip: the offending events are no longer pending');

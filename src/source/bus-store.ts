@@ -333,6 +333,14 @@ export class BusStore {
     );
   }
 
+  /** A person settled the failure another way (a withdrawn replay): the bus continues at once. */
+  async clearFailure(busId: number): Promise<void> {
+    await this.client.query(
+      `update ${this.q}.bus set failure_count = 0, blocked = false, last_error = null, last_error_at = null, scheduled = now() where id = $1`,
+      [busId],
+    );
+  }
+
   async recordRun(run: RunRecord): Promise<void> {
     await this.client.query(
       `insert into ${this.q}.run (bus_id, load_id, started_at, finished_at, window_from, window_to, events,

@@ -84,12 +84,17 @@ describe('scenario 9: a poison event', () => {
     expectNoSecrets(env);
   });
 
-  it('is retried on schedule and stays blocked while the event is bad', async () => {
+  it('is not retried on a schedule (a data error waits for a person), and a retry they ask for fails the same while the event is bad', async () => {
     await env.pump(missingField);
     const r = await env.cli(['poll', '--bus', missingField.schema]);
     expect(r.status).toBe(1);
+    expect((await busRow(env, missingField)).failure_count).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`rsetl unblock --bus ${missingField.schema}`);
+    const retry = await env.cli(['unblock', '--bus', missingField.schema, '--retry']);
+    expect(retry.status).toBe(1);
     expect((await busRow(env, missingField)).failure_count).toBe(2);
-    expect(r.stdout + r.stderr).toContain(poison.missingField!.id);
+    expect((await busRow(env, missingField)).blocked).toBe(true);
+    expect(retry.stdout + retry.stderr).toContain(poison.missingField!.id);
   });
 
   it.skipIf(!unblockReady)('`rsetl unblock --skip` moves the event to the dead letter and the bus continues', async () => {

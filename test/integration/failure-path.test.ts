@@ -29,12 +29,12 @@ afterAll(async () => {
 });
 
 describe('a load that fails in Redshift', () => {
-  it('rolls back completely, keeps the staged files, and backs the bus off', async () => {
+  it('rolls back completely, keeps the staged files, and blocks the bus (a data error waits for a person)', async () => {
     t.stack.standin.injectFault({ match: /^COPY "pagenavevent"/, error: { code: 'XX000', message: 'Load into table \'pagenavevent\' failed.  Check \'stl_load_errors\' system table for details.' } });
     const summary = await pollOnce(t.conn, t.config);
     const outcome = summary.buses[0]!;
     expect(outcome.status).toBe('failed');
-    expect(summary.failing).toEqual([{ busId, schema: 'failing', failureCount: 1 }]);
+    expect(summary.failing).toEqual([expect.objectContaining({ busId, schema: 'failing', failureCount: 1, blocked: true })]);
 
     // Nothing of the load is in Redshift: not the tables loaded before the failing COPY, not the ledger.
     for (const table of ['section', 'usr', 'enrollment', 'rsetl_load']) {
@@ -48,10 +48,10 @@ describe('a load that fails in Redshift', () => {
     expect(staged).toMatch(/^redshift-transfer\/failing\/.+\/$/);
     const kept = await t.conn.objectStore().list(staged);
     expect(kept.map((o) => o.key)).toEqual(expect.arrayContaining([`${staged}pagenavevent.manifest`]));
-    // Retry after interval × 2^0 (600 s here), with ±10 % jitter.
-    const wait = (bus.scheduled.getTime() - Date.now()) / 1000;
-    expect(wait).toBeGreaterThan(530);
-    expect(wait).toBeLessThan(661);
+    // A rejected row fails the same way on every retry: no backoff schedule, the bus waits for
+    // `rsetl unblock` (transient failures back off: test/faults/commit.test.ts, concurrency.test.ts).
+    expect(bus.blocked).toBe(true);
+    expect(outcome.status === 'failed' && outcome.retryInSeconds).toBeNull();
 
     const runs = await t.source.query(`select outcome, started_at, finished_at from rsetl.run where bus_id = $1`, [busId]);
     expect(runs.rows.map((r) => r.outcome)).toEqual(['failed']);

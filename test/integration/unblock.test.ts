@@ -142,7 +142,8 @@ describe('other operator actions', () => {
     const { buses } = await t.conn.control();
     expect((await buses.findBus('healthy')).state).toBe('Paused');
     await insert([pageView('2', 50), pageView('2', 40)]);
-    expect((await cli(['unblock', '--bus', 'healthy', '--skip', '--window', '--reason', 'replayed test data'])).status).toBe(0);
+    expect((await cli(['unblock', '--bus', 'healthy', '--skip', '--window', '--reason', 'replayed test data'])).status).toBe(64); // not failing
+    expect((await cli(['unblock', '--bus', 'healthy', '--skip', '--window', '--force', '--reason', 'replayed test data'])).status).toBe(0);
     expect((await cli(['unblock', '--bus', 'healthy', '--resume'])).status).toBe(0);
     expect((await buses.findBus('healthy')).state).toBe('Active');
     await pollOnce(t.conn, t.config, { buses: ['healthy'] });
