@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { dryRunWindow } from '../../pipeline/load-window.js';
 import { pollOnce } from '../../pipeline/poller.js';
 import { settingsFrom } from '../../pipeline/connections.js';
@@ -7,6 +6,7 @@ import { LocalDirSink } from '../../stage/local-dir.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { runCommand, withCommonOptions } from '../context.js';
+import { checkOutputFolder } from '../paths.js';
 import { renderSummary } from './poll.js';
 
 export function registerRunWindow(program: Command): void {
@@ -21,10 +21,11 @@ export function registerRunWindow(program: Command): void {
   ).action(async (opts: { bus: string; dryRun?: boolean; out: string }, cmd: Command) =>
     runCommand(cmd, async ({ out, config, connections }) => {
       if (opts.dryRun) {
+        // Before any connection: a folder that cannot take the files fails now, naming --out.
+        const dir = await checkOutputFolder('--out', opts.out);
         const cfg = await config(['source']);
         const { client, buses } = await (await connections(['source'])).control();
         const bus = await buses.findBus(opts.bus);
-        const dir = resolve(opts.out);
         const r = await dryRunWindow({ source: client }, bus, settingsFrom(cfg, bus.maxEvents, { dryRun: true }), await new LocalDirSink(dir).open());
         if (out.json) return out.result({ bus: bus.id, dir, ...r });
         out.info(`bus ${bus.id} (${bus.schemaName}): ${r.events} events from ${bus.windowTime}; watermark would move to ${r.windowTo}`);

@@ -4,6 +4,7 @@ import type { RedshiftTarget } from '../../admin/redshift-endpoint.js';
 import type { RsetlConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
+import { checkOutputFile } from '../paths.js';
 import { toJsonLine } from '../render.js';
 
 interface Opts {
@@ -134,6 +135,9 @@ export function registerSetupUser(program: Command): void {
       ),
   ).action(async (opts: Opts, cmd: Command) =>
     runCommand(cmd, async ({ out, config }) => {
+      // Before any connection: the file holds the only copy of a generated password, so a path it
+      // cannot be written to must stop the command before the user is created.
+      if (opts.configOut !== undefined) await checkOutputFile('--config-out', opts.configOut);
       // The config file is optional here (setup-user writes one); it can name the cluster and region.
       let cfg: RsetlConfig | undefined;
       try {

@@ -3,6 +3,7 @@ import { selectionFrom } from '../../admin/target-schemas.js';
 import { upgradeSchemas } from '../../admin/upgrade-schema.js';
 import { EXIT } from '../exit-codes.js';
 import { runCommand, withCommonOptions } from '../context.js';
+import { checkInputFile, checkInputFolder } from '../paths.js';
 
 interface Opts {
   schema?: string[];
@@ -53,6 +54,9 @@ export function registerUpgradeSchema(program: Command): void {
       const selection = selectionFrom(opts);
       // commander's --no-transaction sets `transaction: false`.
       const noTransaction = (opts as { transaction?: boolean }).transaction === false;
+      // Before any connection: a folder or file that cannot be read fails now, naming its flag.
+      if (opts.dir !== undefined) await checkInputFolder('--dir', opts.dir);
+      if (opts.file !== undefined) await checkInputFile('--file', opts.file);
       const conn = await connections(selection.kind === 'all' ? ['source', 'redshift'] : ['redshift']);
       const r = await upgradeSchemas(conn, {
         selection,
