@@ -1,7 +1,7 @@
 // What every command shares: options common to all, config loading, the output, the connections,
 // and the single exit path (errors → exit codes happen in exit-codes.ts only).
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { assertConfigFileReadable, loadConfig } from '../config/load.js';
 import { addKnownSecrets } from '../config/redact.js';
 import { configSecrets } from '../config/connections.js';
 import type { ConfigSection, RsetlConfig } from '../config/schema.js';
@@ -9,6 +9,7 @@ import { openConnections, type Connections } from '../pipeline/connections.js';
 import { UsageError } from '../errors.js';
 import type { StatementTiming } from '../warehouse/session.js';
 import { describeError } from './exit-codes.js';
+import { pathOption } from './option-values.js';
 import { createOutput } from './render.js';
 
 /** `-v`: one statement as `   12 ms  COPY "stage" FROM … → 1234 rows` (its first 160 characters). */
@@ -43,7 +44,7 @@ interface CommonOptions {
  */
 export function withCommonOptions(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', 'configuration file (default ./rsetl.config.json or $RSETL_CONFIG)')
+    .option('-c, --config <file>', 'configuration file (default ./rsetl.config.json or $RSETL_CONFIG)', pathOption('config'))
     .option('--json', 'machine-readable output: one JSON object')
     .option('-q, --quiet', 'print only warnings and errors')
     .option('-v, --verbose', 'also print a line per load, per statement and per COPY, with timings');
@@ -53,10 +54,25 @@ export function withCommonOptions(cmd: Command): Command {
  * Runs a command body with a context and exits with the code its result or error maps to.
  * The body returns the exit code for work that ran but failed (e.g. a failing bus → 1).
  */
-export async function runCommand(cmd: Command, body: (ctx: CommandContext) => Promise<number | void>): Promise<void> {
+export async function runCommand(
+  cmd: Command,
+  body: (ctx: CommandContext) => Promise<number | void>,
+  /** `doctor` reports a bad config file as its first check instead of failing at once. */
+  options: { reportsConfigFile?: boolean } = {},
+): Promise<void> {
   const opts = cmd.optsWithGlobals() as CommonOptions;
   if (opts.quiet && opts.verbose) throw new UsageError('give -q/--quiet or -v/--verbose, not both');
   const out = createOutput({ json: Boolean(opts.json), quiet: Boolean(opts.quiet), verbose: Boolean(opts.verbose) });
+  if (opts.config !== undefined && !options.reportsConfigFile) {
+    try {
+      await assertConfigFileReadable(opts.config);
+    } catch (e) {
+      const d = describeError(e);
+      out.error(d);
+      process.exitCode = d.code;
+      return;
+    }
+  }
   let loaded: Promise<RsetlConfig> | undefined;
   let conns: Connections | undefined;
   const ctx: CommandContext = {

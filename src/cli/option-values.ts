@@ -1,18 +1,47 @@
-// Parsers for the values users type after a flag. Each one accepts exactly the documented
-// spelling and refuses everything else with a message that states the rule, at parse time —
-// before any configuration is read or any connection opened — so a typo can never reach a
+// Parsers for the values users type after a flag or as an argument. Each one accepts exactly the
+// documented spelling and refuses everything else with a message that states the rule, at parse
+// time — before any configuration is read or any connection opened — so a typo can never reach a
 // database. Commander reports the refusal with the flag's name (`option '--max-events <n>'
 // argument '1e3' is invalid. …`), and exit-codes.ts maps it to 64.
+//
+// Every parser carries its `kind`: what sort of value it accepts. Every value flag of every
+// command has one (test/cli/flag-fuzz.test.ts checks it and feeds each kind values it must refuse).
 import { InvalidArgumentError } from 'commander';
+import { parseRedshiftUrl } from '../config/redshift-url.js';
 import { UsageError } from '../errors.js';
 import { formatPgTimestamp } from '../source/timestamps.js';
+
+export type ValueKind =
+  | { type: 'int'; min: number; max: number }
+  | { type: 'id' }
+  | { type: 'time' }
+  | { type: 'bus' }
+  | { type: 'name' }
+  | { type: 'text'; max: number }
+  | { type: 'sql' }
+  | { type: 'password' }
+  | { type: 'aws'; what: 'cluster' | 'workgroup' | 'region' | 'profile' }
+  | { type: 'url'; what: 'postgres' | 'redshift' }
+  /** A path; checked for its use (src/cli/paths.ts) when the command starts. */
+  | { type: 'path'; use: 'config' | 'out-dir' | 'out-file' | 'in-dir' | 'in-file' };
+
+/** A parser as commander calls it (value, previous value), with its kind. */
+export type ValueParser<T> = ((value: string, previous?: T) => T) & { kind: ValueKind };
+
+function parser<T>(kind: ValueKind, parse: (value: string) => T): ValueParser<T> {
+  return Object.assign((value: string) => parse(value), { kind });
+}
+
+/** Control characters have no place in a name, a reason or a path typed on a command line. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 const DIGITS = /^[0-9]+$/;
 
 /** A whole number in [min, max], written in plain decimal digits (no `1e3`, `0x10`, `+5`, `5.0`). */
-export function intOption(min: number, max: number): (value: string) => number {
+export function intOption(min: number, max: number): ValueParser<number> {
   const rule = `must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`;
-  return (value: string) => {
+  return parser({ type: 'int', min, max }, (value: string) => {
     const v = value.trim();
     const negative = v.startsWith('-');
     const digits = negative ? v.slice(1) : v;
@@ -20,23 +49,124 @@ export function intOption(min: number, max: number): (value: string) => number {
     const n = Number(v);
     if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(rule);
     return n;
-  };
+  });
 }
 
 const INT8_MAX = 9_223_372_036_854_775_807n;
 
 /** A PostgreSQL bigint id (a domain's root_id, an event id), kept as its decimal text. */
-export function bigintIdOption(value: string): string {
+export const bigintIdOption = parser({ type: 'id' }, (value: string): string => {
   const v = value.trim();
   if (!DIGITS.test(v) || v.length > 19 || BigInt(v) > INT8_MAX) {
     throw new InvalidArgumentError('must be a whole number from 0 to 9,223,372,036,854,775,807 (a bigint id)');
   }
   return BigInt(v).toString();
+});
+
+/** Collects a repeatable flag's values through a parser (the collection keeps its kind). */
+export function repeatable<T>(parse: ValueParser<T>): ValueParser<T[]> {
+  return Object.assign((value: string, previous?: T[]) => [...(previous ?? []), parse(value)], { kind: parse.kind });
 }
 
-/** Collects a repeatable flag's values through a parser. */
-export function repeatable<T>(parse: (value: string) => T): (value: string, previous: T[] | undefined) => T[] {
-  return (value, previous) => [...(previous ?? []), parse(value)];
+/** Dead letter ids: `3`, or `3,4` (the flag may also repeat or take several values). */
+export const idListOption = parser({ type: 'id' }, (value: string): string => {
+  const ids = value.split(',').map((v) => v.trim());
+  const bad = ids.filter((v) => !/^[1-9][0-9]{0,17}$/.test(v));
+  if (bad.length > 0) throw new InvalidArgumentError('must be dead letter ids: whole numbers, several separated by commas');
+  return ids.join(',');
+});
+
+/** A bus as the commands name it: its id, or its schema's name. */
+export const busRefArgument = parser({ type: 'bus' }, (value: string): string => {
+  const v = value.trim();
+  if (!/^([0-9]{1,10}|[A-Za-z_][A-Za-z0-9_$]*)$/.test(v) || utf8Bytes(v) > 127) {
+    throw new InvalidArgumentError('must be a bus id (a whole number) or a schema name (letters, digits, _ and $, at most 127 bytes)');
+  }
+  return v;
+});
+
+/**
+ * The name of a Redshift object rsetl is given (a schema, a group, a user, a database): 1 to 127
+ * bytes, no control characters and no double quote (rsetl quotes names itself). Stricter rules of
+ * a command (a bus schema it creates) apply on top.
+ */
+export const nameOption = parser({ type: 'name' }, (value: string): string => {
+  if (value.length === 0 || utf8Bytes(value) > 127 || CONTROL.test(value) || value.includes('"')) {
+    throw new InvalidArgumentError('must be a Redshift name: 1 to 127 bytes, no control characters or double quotes');
+  }
+  return value;
+});
+
+/** Free text a person gives for the record (a reason, who decided): not blank, bounded, one line or a few. */
+export function textOption(max: number): ValueParser<string> {
+  return parser({ type: 'text', max }, (value: string): string => {
+    const v = value.trim();
+    if (v.length === 0 || v.length > max || CONTROL.test(v)) {
+      throw new InvalidArgumentError(`must be text of 1 to ${max.toLocaleString('en-US')} characters, without control characters`);
+    }
+    return v;
+  });
+}
+
+/** One ad-hoc SQL change: not blank (whatever else it holds is the database's to judge). */
+export const sqlOption = parser({ type: 'sql' }, (value: string): string => {
+  if (value.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim() === '' || value.length > 1_000_000) {
+    throw new InvalidArgumentError('must be SQL: not empty, not only comments, at most 1,000,000 characters');
+  }
+  return value;
+});
+
+/**
+ * A Redshift password as CREATE USER accepts it: 8 to 64 printable ASCII characters with an upper-
+ * and a lower-case letter and a digit, and none of ' " \ / @ or space.
+ */
+export const passwordOption = parser({ type: 'password' }, (value: string): string => {
+  const ok = /^[\x21-\x7e]{8,64}$/.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value) && /[0-9]/.test(value) && !/['"\\/@]/.test(value);
+  if (!ok) {
+    throw new InvalidArgumentError("must be 8 to 64 printable ASCII characters with upper- and lower-case letters and a digit, and none of ' \" \\ / @");
+  }
+  return value;
+});
+
+const AWS_RULES = {
+  // Redshift cluster identifiers: lower case, a letter first, letters, digits and single hyphens.
+  cluster: { re: /^[a-z](?:[a-z0-9]|-(?!-)){0,62}$/, rule: 'must be a cluster identifier: 1 to 63 lower-case letters, digits and hyphens, starting with a letter' },
+  workgroup: { re: /^[a-z0-9-]{3,64}$/, rule: 'must be a workgroup name: 3 to 64 lower-case letters, digits and hyphens' },
+  region: { re: /^[a-z]{2}(?:-[a-z]+)+-\d+$/, rule: 'must be an AWS region such as us-east-1' },
+  profile: { re: /^[A-Za-z0-9_.@+-]{1,128}$/, rule: 'must be an AWS profile name (letters, digits and _ . @ + -)' },
+} as const;
+
+export function awsOption(what: keyof typeof AWS_RULES): ValueParser<string> {
+  return parser({ type: 'aws', what }, (value: string): string => {
+    const r = AWS_RULES[what];
+    if (!r.re.test(value) || value.endsWith('-')) throw new InvalidArgumentError(r.rule);
+    return value;
+  });
+}
+
+/** A connection URL: postgres:// for PostgreSQL; redshift://, jdbc:redshift:// or postgres:// for Redshift. */
+export function urlOption(what: 'postgres' | 'redshift'): ValueParser<string> {
+  return parser({ type: 'url', what }, (value: string): string => {
+    const ok = what === 'redshift' ? parseRedshiftUrl(value) !== undefined : /^postgres(ql)?:\/\/[^\s]+$/.test(value) && canParse(value);
+    if (!ok) throw new InvalidArgumentError(what === 'redshift' ? 'must be a redshift://, jdbc:redshift:// or postgres:// URL' : 'must be a postgres:// URL');
+    return value;
+  });
+}
+
+function canParse(url: string): boolean {
+  try {
+    return new URL(url).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A path for `use`; whether it can serve that use is checked when the command starts (src/cli/paths.ts). */
+export function pathOption(use: Extract<ValueKind, { type: 'path' }>['use']): ValueParser<string> {
+  return parser({ type: 'path', use }, (value: string): string => {
+    if (value.length === 0 || value.length > 4096 || CONTROL.test(value)) throw new InvalidArgumentError('must be a path (not empty, no control characters)');
+    return value;
+  });
 }
 
 // --- Timestamps ---------------------------------------------------------------------------------
@@ -61,7 +191,7 @@ const TIMESTAMP_RULE =
  * Parses a time a user typed, honouring its offset: `2026-12-02T10:00:00-08:00` is 18:00 UTC.
  * Text without a zone is UTC, and the result says so, so the command can tell the user.
  */
-export function parseUserTimestamp(text: string): UserTimestamp {
+function parseUserTimestampText(text: string): UserTimestamp {
   const m = ISO.exec(text.trim());
   if (!m) throw new InvalidArgumentError(TIMESTAMP_RULE);
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
@@ -101,3 +231,6 @@ export function assertNotFuture(ts: UserTimestamp, flag: string, allowFuture: bo
     hint: `give a past time, or add --allow-future if the bus should really start then`,
   });
 }
+
+/** A time flag's parser (`--since`, `--watermark`). */
+export const parseUserTimestamp = parser({ type: 'time' }, parseUserTimestampText);

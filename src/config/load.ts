@@ -32,6 +32,14 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
+/**
+ * A config file named explicitly (--config) must exist and be readable: checked when a command
+ * starts, so a typo in the path stops every command before it does anything else (78).
+ */
+export async function assertConfigFileReadable(path: string, cwd = process.cwd()): Promise<void> {
+  await readConfigFile(resolve(cwd, path), true);
+}
+
 async function readConfigFile(file: string, explicit: boolean): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');

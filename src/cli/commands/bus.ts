@@ -5,7 +5,7 @@ import { deleteBus, describeDelete, planDelete } from '../../admin/delete-bus.js
 import { UsageError } from '../../errors.js';
 import { confirm } from '../confirm.js';
 import { runCommand, withCommonOptions } from '../context.js';
-import { assertNotFuture, intOption, parseUserTimestamp, type UserTimestamp } from '../option-values.js';
+import { assertNotFuture, busRefArgument, intOption, parseUserTimestamp, textOption, type UserTimestamp } from '../option-values.js';
 
 // The old admin page's buttons: pause, resume (clears failures), pump (due now).
 const ACTIONS = {
@@ -30,15 +30,15 @@ function registerSet(bus: Command): void {
   withCommonOptions(
     bus
       .command('set')
-      .argument('<bus>', 'bus id or schema')
+      .argument('<bus>', 'bus id or schema', busRefArgument)
       .description("change a bus's events per window, poll interval or watermark (audited)")
       .option('--max-events <n>', 'events per window for this bus (1 to 1,000,000)', intOption(1, 1_000_000))
       .option('--interval <seconds>', "this bus's poll interval (5 to 3,600; default poll.intervalSeconds)", intOption(5, 3600))
       .option('--watermark <time>', 'continue the bus from this time: ISO 8601 with its offset; no zone means UTC', parseUserTimestamp)
-      .option('--reason <text>', 'why the watermark moves (required with --watermark; kept in the audit trail)')
+      .option('--reason <text>', 'why the watermark moves (required with --watermark; kept in the audit trail)', textOption(1000))
       .option('--allow-future', 'accept a --watermark in the future')
       .option('-y, --yes', 'move the watermark without asking (scripts)')
-      .option('--who <name>', 'who decided (default: user@host)')
+      .option('--who <name>', 'who decided (default: user@host)', textOption(200))
       .addHelpText(
         'after',
         [
@@ -117,12 +117,12 @@ function registerDelete(bus: Command): void {
   withCommonOptions(
     bus
       .command('delete')
-      .argument('<bus>', 'bus id or schema')
+      .argument('<bus>', 'bus id or schema', busRefArgument)
       .description('delete a bus with its run log and dead letter (audited); --drop-schema also drops its Redshift schema')
       .option('--drop-schema', "also DROP the bus's Redshift schema (refused while another bus loads into it)")
-      .option('--reason <text>', 'why (kept in the audit trail)')
+      .option('--reason <text>', 'why (kept in the audit trail)', textOption(1000))
       .option('-y, --yes', 'do not ask (scripts)')
-      .option('--who <name>', 'who decided (default: user@host)')
+      .option('--who <name>', 'who decided (default: user@host)', textOption(200))
       .addHelpText('after', '\nExamples:\n  rsetl bus delete loan\n  rsetl bus delete 7 --drop-schema --yes --reason "domain retired"\n'),
   ).action(async (ref: string, opts: DeleteOpts, cmd: Command) =>
     runCommand(cmd, async ({ out, config, connections }) => {
@@ -146,7 +146,7 @@ function registerDelete(bus: Command): void {
 export function registerBus(program: Command): void {
   const bus = program.command('bus').description('pause, resume, pump (run now), set or delete a bus');
   for (const [name, a] of Object.entries(ACTIONS)) {
-    withCommonOptions(bus.command(name).argument('<bus>', 'bus id or schema').description(`${name} a bus`)).action(async (ref: string, _o: unknown, cmd: Command) =>
+    withCommonOptions(bus.command(name).argument('<bus>', 'bus id or schema', busRefArgument).description(`${name} a bus`)).action(async (ref: string, _o: unknown, cmd: Command) =>
       runCommand(cmd, async ({ out, connections }) => {
         const { buses } = await (await connections(['source'])).control();
         const b = await buses.findBus(ref);

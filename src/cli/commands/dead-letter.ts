@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { listDeadLetters, replayDeadLetters, showDeadLetter } from '../../pipeline/dead-letter-replay.js';
 import type { DeadLetterDetail } from '../../source/dead-letter-store.js';
 import { confirm } from '../confirm.js';
+import { bigintIdOption, busRefArgument, idListOption, repeatable, textOption } from '../option-values.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
 
 const when = (d: Date | null) => (d ? d.toISOString() : '-');
@@ -54,7 +55,7 @@ export function registerDeadLetter(program: Command): void {
   withCommonOptions(
     dl
       .command('list')
-      .argument('<bus>', 'bus id or schema')
+      .argument('<bus>', 'bus id or schema', busRefArgument)
       .description('one row per dead-lettered event of the bus: id, event, time, type, who skipped it, when, why, and its state')
       .addHelpText('after', '\nExample:\n  rsetl dead-letter list loan\n  rsetl dead-letter list 3 --json | jq \'.deadLetters[] | select(.state == "waiting")\'\n'),
   ).action(async (ref: string, _o: unknown, cmd: Command) =>
@@ -81,8 +82,8 @@ export function registerDeadLetter(program: Command): void {
   withCommonOptions(
     dl
       .command('show')
-      .argument('<bus>', 'bus id or schema')
-      .requiredOption('--id <id>', 'the dead letter id (first column of `dead-letter list`)')
+      .argument('<bus>', 'bus id or schema', busRefArgument)
+      .requiredOption('--id <id>', 'the dead letter id (first column of `dead-letter list`)', bigintIdOption)
       .description('one dead letter whole: the event (pretty JSON), the error it was skipped with, its audit trail')
       .addHelpText('after', '\nExample:\n  rsetl dead-letter show loan --id 12\n'),
   ).action(async (ref: string, o: { id: string }, cmd: Command) =>
@@ -99,10 +100,10 @@ export function registerDeadLetter(program: Command): void {
   withCommonOptions(
     dl
       .command('replay')
-      .argument('<bus>', 'bus id or schema')
-      .option('--id <id...>', 'the dead letters to replay (default: every waiting one of the bus)')
-      .option('--reason <text>', 'why they are replayed (required; recorded in the audit)')
-      .option('--who <name>', 'who decided (default: user@host)')
+      .argument('<bus>', 'bus id or schema', busRefArgument)
+      .option('--id <id...>', 'the dead letters to replay (default: every waiting one of the bus); 3 4 or 3,4', repeatable(idListOption))
+      .option('--reason <text>', 'why they are replayed (required; recorded in the audit)', textOption(1000))
+      .option('--who <name>', 'who decided (default: user@host)', textOption(200))
       .option('-y, --yes', 'do not ask for confirmation (scripts); without a terminal it is required')
       .description("put dead letters back in front of the bus's next load, exactly once; makes the bus due now")
       .addHelpText(

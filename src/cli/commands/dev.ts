@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { redactText } from '../../config/redact.js';
 import { runCommand } from '../context.js';
+import { pathOption, urlOption } from '../option-values.js';
 import { untilSignal } from '../signals.js';
 
 /** A path as one shell word, so the printed command can be pasted as it is. */
@@ -15,9 +16,9 @@ export function registerDev(program: Command): void {
     .command('up')
     .description('start the embedded PostgreSQL, S3 server and Redshift stand-in; stay up until SIGINT/SIGTERM')
     .option('--json', 'print ONE line {"sourceUrl","redshiftUrl","s3Endpoint","bucket","config"} (passwords masked: they are in the config file)')
-    .option('--data-dir <dir>', 'where the stack keeps its data and config file', '.rsetl')
-    .option('--source-url <url>', 'use this PostgreSQL as the source instead of the embedded one')
-    .option('--backing-url <url>', "use this PostgreSQL database behind the Redshift stand-in")
+    .option('--data-dir <dir>', 'where the stack keeps its data and config file', pathOption('out-dir'), '.rsetl')
+    .option('--source-url <url>', 'use this PostgreSQL as the source instead of the embedded one', urlOption('postgres'))
+    .option('--backing-url <url>', 'use this PostgreSQL database behind the Redshift stand-in', urlOption('postgres'))
     .addHelpText('after', '\nExample:\n  rsetl dev up &\n  psql "$(jq -r .redshift.url .rsetl/rsetl.config.json)"\n')
     .action(async (opts: { json?: boolean; dataDir: string; sourceUrl?: string; backingUrl?: string }, cmd: Command) =>
       runCommand(cmd, async ({ out }) => {

@@ -71,6 +71,6 @@ export function registerDoctor(program: Command): void {
       if (out.json) out.result(report);
       else summary(out, c, report);
       return report.ok ? EXIT.OK : EXIT.FAILED;
-    }),
+    }, { reportsConfigFile: true }),
   );
 }

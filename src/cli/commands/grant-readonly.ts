@@ -3,6 +3,7 @@ import { DEFAULT_READONLY_GROUP, grantReadonly, type GrantReadonlyResult, type R
 import { selectionFrom } from '../../admin/target-schemas.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { nameOption, repeatable } from '../option-values.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
 
 interface Opts {
@@ -15,8 +16,6 @@ interface Opts {
   check?: boolean;
   dryRun?: boolean;
 }
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function renderCheck(out: Output, r: GrantReadonlyResult): void {
   if (!r.groupExisted) out.warn(`group ${r.group} does not exist`);
@@ -77,11 +76,11 @@ export function registerGrantReadonly(program: Command): void {
     program
       .command('grant-readonly')
       .description('let a group read schemas: USAGE, SELECT on all tables and views, default privileges for future tables; --revoke, --check')
-      .option('--schema <name>', 'a schema (repeatable)', collect)
+      .option('--schema <name>', 'a schema (repeatable)', repeatable(nameOption))
       .option('--all', 'every bus schema')
-      .option('--group <name>', 'the read-only group', DEFAULT_READONLY_GROUP)
+      .option('--group <name>', 'the read-only group', nameOption, DEFAULT_READONLY_GROUP)
       .option('--create-group', 'create the group if it does not exist')
-      .option('--for-user <user>', 'also cover tables this user creates later (ALTER DEFAULT PRIVILEGES FOR USER; superuser only; repeatable)', collect)
+      .option('--for-user <user>', 'also cover tables this user creates later (ALTER DEFAULT PRIVILEGES FOR USER; superuser only; repeatable)', repeatable(nameOption))
       .option('--revoke', 'take the three grants away again')
       .option('--check', 'report what the group can and cannot read, changing nothing (exit 1 if something is not readable)')
       .option('--dry-run', 'print the statements without running them')

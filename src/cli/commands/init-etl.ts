@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { initEtl } from '../../admin/init-etl.js';
 import { runCommand, withCommonOptions } from '../context.js';
-import { assertNotFuture, bigintIdOption, intOption, parseUserTimestamp, type UserTimestamp } from '../option-values.js';
+import { assertNotFuture, bigintIdOption, intOption, nameOption, parseUserTimestamp, type UserTimestamp } from '../option-values.js';
 
 export function registerInitEtl(program: Command): void {
   withCommonOptions(
     program
       .command('init-etl')
-      .argument('<schema>', 'Redshift schema the bus loads (created with all tables if missing)')
+      .argument('<schema>', 'Redshift schema the bus loads (created with all tables if missing)', nameOption)
       .requiredOption('--domain <root_id>', 'the domain (analyticfinder.root_id) whose events the bus carries', bigintIdOption)
       .option('--paused', 'create the bus Paused instead of Active')
       .option('--since <time>', 'start the watermark here to load history since then: ISO 8601 with its offset (2026-12-02T10:00:00-08:00); no zone means UTC (default: now)', parseUserTimestamp)

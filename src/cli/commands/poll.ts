@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import type { LoadProgress } from '../../pipeline/load-progress.js';
 import type { LoadOutcome } from '../../pipeline/load-window.js';
 import { EXIT } from '../exit-codes.js';
-import { intOption } from '../option-values.js';
+import { busRefArgument, intOption, repeatable } from '../option-values.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
 import { installStopSignals } from '../signals.js';
 
@@ -90,7 +90,7 @@ export function registerPoll(program: Command): void {
       .option('--once', 'one pass over the due buses, then exit (default)')
       .option('--loop', 'keep polling every poll.intervalSeconds until SIGTERM/SIGINT')
       .option('--max-seconds <n>', 'time budget in seconds (1 to 31,536,000); the load in progress finishes', intOption(1, 31_536_000))
-      .option('--bus <bus...>', 'only these buses (id or schema)')
+      .option('--bus <bus...>', 'only these buses (id or schema)', repeatable(busRefArgument))
       .addHelpText('after', '\nExamples:\n  rsetl poll                      # cron: */4 * * * *\n  rsetl poll --loop --max-seconds 3600\n'),
   ).action(async (opts: { once?: boolean; loop?: boolean; maxSeconds?: number; bus?: string[] }, cmd: Command) =>
     runCommand(cmd, async ({ out, config, connections }) => {

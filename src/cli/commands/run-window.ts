@@ -6,6 +6,7 @@ import { LocalDirSink } from '../../stage/local-dir.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { runCommand, withCommonOptions } from '../context.js';
+import { busRefArgument, pathOption } from '../option-values.js';
 import { checkOutputFolder } from '../paths.js';
 import { renderSummary } from './poll.js';
 
@@ -14,9 +15,9 @@ export function registerRunWindow(program: Command): void {
     program
       .command('run-window')
       .description('process one window of one bus now, regardless of its schedule')
-      .requiredOption('--bus <bus>', 'bus id or schema')
+      .requiredOption('--bus <bus>', 'bus id or schema', busRefArgument)
       .option('--dry-run', 'extract and transform only: write NDJSON files to --out, touch neither S3 nor Redshift')
-      .option('--out <dir>', 'folder for --dry-run output', 'rsetl-dry-run')
+      .option('--out <dir>', 'folder for --dry-run output', pathOption('out-dir'), 'rsetl-dry-run')
       .addHelpText('after', '\nExamples:\n  rsetl run-window --bus cbllocal\n  rsetl run-window --bus 3 --dry-run --out /tmp/window\n'),
   ).action(async (opts: { bus: string; dryRun?: boolean; out: string }, cmd: Command) =>
     runCommand(cmd, async ({ out, config, connections }) => {

@@ -4,6 +4,7 @@ import type { RedshiftTarget } from '../../admin/redshift-endpoint.js';
 import type { RsetlConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
+import { awsOption, nameOption, passwordOption, pathOption, urlOption } from '../option-values.js';
 import { checkOutputFile } from '../paths.js';
 import { toJsonLine } from '../render.js';
 
@@ -114,16 +115,16 @@ export function registerSetupUser(program: Command): void {
     program
       .command('setup-user')
       .description('create your personal Redshift user (CREATEDB) and database, optionally allow your IP, and write a config file')
-      .option('--user <name>', 'the Redshift user to create; the database is <name>db')
-      .option('--password <pw>', 'its password (default: a generated one, shown once)')
-      .option('--config-out <file>', 'where to write the config file (default ./rsetl.config.json; mode 600)')
-      .option('--cluster <id>', 'provisioned cluster: DescribeClusters + GetClusterCredentials (default redshift.clusterIdentifier)')
-      .option('--workgroup <name>', 'Serverless workgroup: GetWorkgroup + GetCredentials (default redshift.workgroup)')
-      .option('--region <region>', 'AWS region (default redshift.region, AWS_REGION)')
-      .option('--profile <name>', 'AWS shared-config / SSO profile (default: the AWS default credential chain)')
-      .option('--admin-user <user>', 'admin database user for GetClusterCredentials', 'awsuser')
-      .option('--admin-database <db>', 'database the admin connects to', 'dev')
-      .option('--admin-url <url>', 'connect as this admin instead of looking the cluster up in AWS (redshift:// or postgres:// URL)')
+      .option('--user <name>', 'the Redshift user to create; the database is <name>db', nameOption)
+      .option('--password <pw>', 'its password (default: a generated one, shown once)', passwordOption)
+      .option('--config-out <file>', 'where to write the config file (default ./rsetl.config.json; mode 600)', pathOption('out-file'))
+      .option('--cluster <id>', 'provisioned cluster: DescribeClusters + GetClusterCredentials (default redshift.clusterIdentifier)', awsOption('cluster'))
+      .option('--workgroup <name>', 'Serverless workgroup: GetWorkgroup + GetCredentials (default redshift.workgroup)', awsOption('workgroup'))
+      .option('--region <region>', 'AWS region (default redshift.region, AWS_REGION)', awsOption('region'))
+      .option('--profile <name>', 'AWS shared-config / SSO profile (default: the AWS default credential chain)', awsOption('profile'))
+      .option('--admin-user <user>', 'admin database user for GetClusterCredentials', nameOption, 'awsuser')
+      .option('--admin-database <db>', 'database the admin connects to', nameOption, 'dev')
+      .option('--admin-url <url>', 'connect as this admin instead of looking the cluster up in AWS (redshift:// or postgres:// URL)', urlOption('redshift'))
       .option('--reset-password', "change an existing user's password (default: left alone)")
       .option('--authorize-my-ip', "add an inbound rule for your public IP to the cluster's VPC security group, unless one exists")
       .option('--force', 'replace an existing config file')

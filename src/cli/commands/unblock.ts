@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { findBlocked, unblock, type BlockedBus, type UnblockAction } from '../../pipeline/unblock.js';
 import { confirm, isInteractive } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
+import { busRefArgument, textOption } from '../option-values.js';
 import { runCommand, withCommonOptions, type Output } from '../context.js';
 
 interface Opts {
@@ -67,12 +68,12 @@ export function registerUnblock(program: Command): void {
     program
       .command('unblock')
       .description('show a failing or paused bus, then retry it, skip its offending events into the dead letter, resume or pause it')
-      .option('--bus <bus>', 'bus id or schema (default: the only failing bus)')
+      .option('--bus <bus>', 'bus id or schema (default: the only failing bus)', busRefArgument)
       .option('--retry', 'retry the failing window now')
       .option('--skip', 'move the offending events (with --window: the whole window) into the dead letter, then continue')
       .option('--window', 'with --skip: the whole failing window, not only the offending events')
-      .option('--reason <text>', 'why events are skipped (required with --skip)')
-      .option('--who <name>', 'who decided (default: user@host)')
+      .option('--reason <text>', 'why events are skipped (required with --skip)', textOption(1000))
+      .option('--who <name>', 'who decided (default: user@host)', textOption(200))
       .option('--resume', 'resume a paused bus (clears the failure count)')
       .option('--pause', 'pause the bus')
       .option('--force', 'with --skip: also on a bus that is not failing (its events are good: they are set aside all the same)')

@@ -3,6 +3,7 @@ import { selectionFrom } from '../../admin/target-schemas.js';
 import { upgradeSchemas } from '../../admin/upgrade-schema.js';
 import { EXIT } from '../exit-codes.js';
 import { runCommand, withCommonOptions } from '../context.js';
+import { nameOption, pathOption, repeatable, sqlOption } from '../option-values.js';
 import { checkInputFile, checkInputFolder } from '../paths.js';
 
 interface Opts {
@@ -16,8 +17,6 @@ interface Opts {
   dryRun?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
 const list = (names: string[]) => (names.length ? names.join(', ') : '-');
 
 export function registerUpgradeSchema(program: Command): void {
@@ -25,12 +24,12 @@ export function registerUpgradeSchema(program: Command): void {
     program
       .command('upgrade-schema')
       .description("apply rsetl's migrations (and --dir's), or one ad-hoc --sql/--file, to schemas; each schema in its own transaction; exit 1 if any failed")
-      .option('--schema <name>', 'a schema to upgrade (repeatable)', collect)
+      .option('--schema <name>', 'a schema to upgrade (repeatable)', repeatable(nameOption))
       .option('--all', 'every bus schema (each once, even when buses share it)')
       .option('--all-schemas', 'every non-system schema of the database')
-      .option('--dir <folder>', 'your migrations folder (NNN_name.sql files), applied after rsetl\'s own')
-      .option('--sql <sql>', 'one ad-hoc change (recorded by checksum: applied once per schema)')
-      .option('--file <file>', 'one ad-hoc SQL file (recorded by checksum)')
+      .option('--dir <folder>', 'your migrations folder (NNN_name.sql files), applied after rsetl\'s own', pathOption('in-dir'))
+      .option('--sql <sql>', 'one ad-hoc change (recorded by checksum: applied once per schema)', sqlOption)
+      .option('--file <file>', 'one ad-hoc SQL file (recorded by checksum)', pathOption('in-file'))
       .option('--no-transaction', 'run the ad-hoc --sql/--file statement by statement outside a transaction (e.g. ALTER COLUMN ... TYPE)')
       .option('--dry-run', 'print what would be applied where, changing nothing')
       .addHelpText(
