@@ -160,7 +160,9 @@ export async function applyBusSettings(conn: Connections, config: RsetlConfig, b
       if (change.watermark) {
         // A person decided where the bus continues: its failures and block are theirs to lift.
         await client.query(
-          `update ${q}.bus set window_time = $2::timestamp, window_ids = '{}', failure_count = 0, blocked = false,
+          // The late-event count starts afresh from the new watermark (source/late-events.ts).
+          `update ${q}.bus set window_time = $2::timestamp, window_ids = '{}', failure_count = 0, blocked = false, read_snapshot = null,
+             statistics = statistics || '{"lateEvents": 0}',
              last_error = null, last_error_at = null, scheduled = now() where id = $1`,
           [bus.id, change.watermark.to],
         );

@@ -9,6 +9,7 @@ import { EventError } from '../errors.js';
 import { tableByName } from '../model/tables.js';
 import type { Bus } from '../source/bus-store.js';
 import { DeadLetterStore, type PendingReplay } from '../source/dead-letter-store.js';
+import { readSnapshot } from '../source/late-events.js';
 import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import { WatermarkTracker, type Watermark } from '../source/window.js';
@@ -19,6 +20,8 @@ import type { LineSink, StagedTable } from '../stage/staged-load.js';
 import type { LoadDeps, LoadSettings } from './load-window.js';
 
 export interface Extracted {
+  /** The source's transaction snapshot when the window had been read (source/late-events.ts). */
+  readSnapshot: string;
   events: number;
   eventsByType: Record<string, number>;
   staged: Map<string, StagedTable>;
@@ -148,6 +151,8 @@ export async function extract(
     await sink.drain();
     progress('reading');
   }
+  // Every row the pages read is visible in this snapshot: what commits later is another load's.
+  const snapshot = await readSnapshot(deps.source);
   const combined = combiner.result();
   const keyOps = keyOpCounts(combined);
   let written = 0;
@@ -180,6 +185,7 @@ export async function extract(
     replayed,
     replaysLeft,
     windowFull: windowRead >= windowLimit,
+    readSnapshot: snapshot,
   };
 }
 

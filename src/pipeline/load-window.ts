@@ -9,6 +9,7 @@ import { explainCopyFailure } from './explain-copy-failure.js';
 import { tableByName } from '../model/tables.js';
 import type { Bus, BusStore, RunRecord } from '../source/bus-store.js';
 import { DeadLetterStore } from '../source/dead-letter-store.js';
+import { countLateEvents } from '../source/late-events.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import type { Watermark } from '../source/window.js';
 import { isEventsStageName } from '../stage/event-origin.js';
@@ -68,6 +69,8 @@ export interface LoadOutcome {
   copies: number;
   windowFrom: string;
   windowTo: string;
+  /** Events found committed too late for any window since the last load (source/late-events.ts). */
+  lateEvents: number;
   /** The read hit its limit (or more replays wait): more events are probably waiting. */
   full: boolean;
   durationMs: number;
@@ -163,7 +166,22 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     counts: { statements: number; copies: number } = { statements: 0, copies: 0 },
   ) => {
     const next = 'windowTime' in wm ? { time: formatPgTimestamp(wm.windowTime), ids: wm.windowIds } : { time: wm.windowTo, ids: wm.windowToIds };
+    // Rows that committed since the last read with a time behind this load's window start: no
+    // window will read them (source/late-events.ts). Counted once, reported, never silent.
+    const late = bus.readSnapshot
+      ? await countLateEvents(deps.source, {
+          table: settings.sourceTable,
+          controlSchema: settings.controlSchema,
+          busId: bus.id,
+          rootId: bus.rootId,
+          windowStart: bus.windowTime,
+          before: bus.readSnapshot,
+          after: x.readSnapshot,
+        })
+      : 0;
     await deps.buses.advance(bus.id, {
+      readSnapshot: x.readSnapshot,
+      lateEvents: late,
       windowTime: next.time,
       windowIds: next.ids,
       loadId: outcome === 'loaded' ? loadId : null,
@@ -185,6 +203,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       statements: counts.statements,
       copies: counts.copies,
       durationMs: Date.now() - started,
+      lateEvents: late,
     };
     if (outcome !== 'empty') {
       await deps.buses.recordRun({

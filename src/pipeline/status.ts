@@ -4,6 +4,7 @@
 // events dated in the future), so nothing is invisible to the person on call.
 import type { RsetlConfig } from '../config/schema.js';
 import { deadLetterCounts } from '../source/dead-letter-counts.js';
+import { countLateEvents } from '../source/late-events.js';
 import { futureEvents, pendingEvents } from '../source/outbox.js';
 import { parsePgTimestamp } from '../source/timestamps.js';
 import type { Connections } from './connections.js';
@@ -24,6 +25,11 @@ export interface BusStatus {
   latestFutureTime: string | null;
   /** Events set aside in the bus's dead letter and not replayed: they wait for a person. */
   deadLetterEvents: number;
+  /**
+   * Events whose transaction committed after the window had passed their time (later than the
+   * lookback): no window will load them. Counted by the loads so far plus those committed since.
+   */
+  lateEvents: number;
   lastSuccessAt: string | null;
   failureCount: number;
   nextRunAt: string;
@@ -35,11 +41,14 @@ export interface BusStatus {
   action: string | null;
 }
 
-function actionFor(b: { schemaName: string; state: string; blocked: boolean; failureCount: number }, deadLetters: number): string | null {
+function actionFor(b: { schemaName: string; state: string; blocked: boolean; failureCount: number }, deadLetters: number, late: number): string | null {
   if (b.blocked) return `blocked by a data error: rsetl unblock --bus ${b.schemaName}`;
   if (b.failureCount > 0) return `failing: rsetl unblock --bus ${b.schemaName} shows the error and what to do`;
   if (b.state === 'Paused') return `paused: rsetl bus resume ${b.schemaName}`;
   if (deadLetters > 0) return `${deadLetters} event(s) in the dead letter: rsetl dead-letter list ${b.schemaName}`;
+  if (late > 0) {
+    return `${late} event(s) committed after the window had passed their time and were not loaded: rsetl bus set ${b.schemaName} --watermark <before them> --reason … loads them (and reloads what follows)`;
+  }
   return null;
 }
 
@@ -58,6 +67,17 @@ export async function busStatuses(conn: Connections, config: RsetlConfig): Promi
     });
     const future = await futureEvents(client, { table: config.source.table, rootId: b.rootId });
     const waiting = deadLetters.get(b.id) ?? 0;
+    const lateSinceLoad = b.readSnapshot
+      ? await countLateEvents(client, {
+          table: config.source.table,
+          controlSchema: config.source.controlSchema,
+          busId: b.id,
+          rootId: b.rootId,
+          windowStart: b.windowTime,
+          before: b.readSnapshot,
+        })
+      : 0;
+    const late = Number(b.statistics.lateEvents ?? 0) + lateSinceLoad;
     out.push({
       id: b.id,
       schema: b.schemaName,
@@ -71,6 +91,7 @@ export async function busStatuses(conn: Connections, config: RsetlConfig): Promi
       futureCapped: future.capped,
       latestFutureTime: future.latest,
       deadLetterEvents: waiting,
+      lateEvents: late,
       lastSuccessAt: b.lastSuccessAt?.toISOString() ?? null,
       failureCount: b.failureCount,
       nextRunAt: b.scheduled.toISOString(),
@@ -78,7 +99,7 @@ export async function busStatuses(conn: Connections, config: RsetlConfig): Promi
       lastError: b.lastError,
       lastLoadId: b.lastLoadId,
       watermark: b.windowTime,
-      action: actionFor(b, waiting),
+      action: actionFor(b, waiting, late),
     });
   }
   return out;

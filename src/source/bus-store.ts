@@ -34,6 +34,8 @@ export interface Bus {
   createdAt: Date;
   /** 'YYYY-MM-DD' days whose instructor snapshots are still to be generated. */
   pendingSnapshotDays: string[];
+  /** The source's snapshot when the last load finished reading (late-events.ts), or null. */
+  readSnapshot: string | null;
 }
 
 export interface RunRecord {
@@ -55,7 +57,7 @@ export interface RunRecord {
 
 const BUS_COLUMNS = `id, name, root_id::text as root_id, schema_name, state, max_events, window_time,
   window_ids::text[] as window_ids, failure_count, blocked, interval_seconds, scheduled, last_error, last_error_at, last_success_at,
-  last_load_id, last_mv_refresh, statistics, created_at, pending_snapshot_days::text[] as pending_snapshot_days`;
+  last_load_id, last_mv_refresh, statistics, created_at, pending_snapshot_days::text[] as pending_snapshot_days, read_snapshot`;
 
 function toBus(r: Record<string, any>): Bus {
   return {
@@ -79,6 +81,7 @@ function toBus(r: Record<string, any>): Bus {
     statistics: r.statistics ?? {},
     createdAt: r.created_at,
     pendingSnapshotDays: r.pending_snapshot_days ?? [],
+    readSnapshot: r.read_snapshot ?? null,
   };
 }
 
@@ -264,6 +267,9 @@ export class BusStore {
       delivered: number;
       snapshotDays?: string[];
       replayedLoadId?: string | null;
+      /** The read's snapshot, and the events found committed too late since the last one. */
+      readSnapshot?: string | null;
+      lateEvents?: number;
     },
   ): Promise<void> {
     await this.client.query(
@@ -276,9 +282,23 @@ export class BusStore {
          pending_snapshot_days = array(select distinct d from unnest(pending_snapshot_days || $7::date[]) d order by d),
          last_load_id = coalesce($4, last_load_id), last_success_at = now(), last_error = null, last_error_at = null,
          scheduled = now() + make_interval(secs => $5),
-         statistics = jsonb_set(statistics, '{delivered}', to_jsonb(coalesce((statistics->>'delivered')::bigint, 0) + $6))
+         read_snapshot = $9,
+         statistics = statistics || jsonb_build_object(
+           'delivered', coalesce((statistics->>'delivered')::bigint, 0) + $6,
+           'lateEvents', coalesce((statistics->>'lateEvents')::bigint, 0) + $10::int)
        where id = $1`,
-      [busId, next.windowTime, next.windowIds, next.loadId, next.intervalSeconds, next.delivered, next.snapshotDays ?? [], next.replayedLoadId ?? null],
+      [
+        busId,
+        next.windowTime,
+        next.windowIds,
+        next.loadId,
+        next.intervalSeconds,
+        next.delivered,
+        next.snapshotDays ?? [],
+        next.replayedLoadId ?? null,
+        next.readSnapshot ?? null,
+        next.lateEvents ?? 0,
+      ],
     );
   }
 

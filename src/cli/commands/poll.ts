@@ -34,6 +34,8 @@ export function renderSummary(out: Output, s: PollSummary, opts: { loop?: boolea
         break;
       default:
         out.success(`${label}: ${events} events in ${loads} load(s), ${b.status}`);
+        const late = b.loads.reduce((a, l) => a + l.lateEvents, 0);
+        if (late > 0) out.warn(`${label}: ${late} event(s) committed after the window had passed their time (later than poll.lookbackSeconds) and were not loaded; rsetl status shows them`);
         if ('error' in b.after.swept) out.warn(`${label}: retention sweep of old staged files failed: ${b.after.swept.error}`);
         else if (b.after.swept.folders > 0) out.info(`${label}: removed the staged files of ${b.after.swept.folders} failed load(s) older than s3.retentionHours`);
     }

@@ -33,6 +33,7 @@ export function registerStatus(program: Command): void {
             lag: age(b.oldestPendingAgeSeconds),
             'dead letter': b.deadLetterEvents,
             future: `${b.futureEvents}${b.futureCapped ? '+' : ''}`,
+            late: b.lateEvents,
             'last success': b.lastSuccessAt ?? '-',
             failures: b.failureCount,
             'next run': b.nextRunAt,

@@ -132,4 +132,11 @@ export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
       create index on {{schema}}.dead_letter_replay (load_id);
     `,
   },
+  {
+    version: 5,
+    name: 'bus.read_snapshot',
+    // The source's transaction snapshot when the bus's last load finished reading: rows committed
+    // after it with a time behind the window are the "late" events status reports (late-events.ts).
+    sql: `alter table {{schema}}.bus add column read_snapshot text`,
+  },
 ];
