@@ -32,8 +32,8 @@ function parser<T>(kind: ValueKind, parse: (value: string) => T): ValueParser<T>
   return Object.assign((value: string) => parse(value), { kind });
 }
 
-/** Control characters have no place in a name, a reason or a path typed on a command line. */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+/** Control characters (tabs and line breaks too) have no place in a name, a reason or a path. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 const DIGITS = /^[0-9]+$/;

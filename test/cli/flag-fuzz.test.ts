@@ -178,7 +178,9 @@ describe('every flag of every command refuses bad values before anything changes
           const config = t.name === '--config' ? [] : ['--config', env.configPath];
           // doctor reports a config file it cannot read as its first check (exit 1, on stdout).
           const expected = t.name !== '--config' ? 64 : p === 'doctor' ? 1 : 78;
-          cases.push({ argv: [...path, ...positional, ...opts, ...config], flag: t.name === '--config' ? value : t.name, expect: expected });
+          // A value that starts with "-" is read as an option: the message then names the value.
+          const named = t.name === '--config' || (isArg && value.startsWith('-')) ? value : t.name;
+          cases.push({ argv: [...path, ...positional, ...opts, ...config], flag: named, expect: expected });
         }
       }
       // A value given to a flag that takes none.

@@ -116,7 +116,11 @@ export function registerUnblock(program: Command): void {
       if (out.json) out.result(r);
       else if (r.cancelled) out.info('nothing changed');
       else if (r.action === 'skip') out.success(`moved ${r.skipped.length} event(s) of bus ${r.blocked.bus.id} to the dead letter (by ${who}); the bus continues`);
-      else if (r.action === 'retry') out[r.poll?.status === 'failed' ? 'warn' : 'success'](`retry of bus ${r.blocked.bus.id}: ${r.poll?.status ?? 'not run'}`);
+      else if (r.action === 'retry') {
+        const failed = r.poll?.status === 'failed' ? r.poll : undefined;
+        if (failed) out.warn(`retry of bus ${r.blocked.bus.id} failed: ${String(failed.error.message)}${failed.blocked ? ' (still blocked)' : ''}`);
+        else out.success(`retry of bus ${r.blocked.bus.id}: ${r.poll?.status ?? 'not run'}`);
+      }
       else out.success(`bus ${r.blocked.bus.id} ${r.action === 'pause' ? 'paused' : 'resumed'}`);
       return r.poll?.status === 'failed' ? EXIT.FAILED : EXIT.OK;
     }),
