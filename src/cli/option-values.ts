@@ -91,7 +91,9 @@ export const busRefArgument = parser({ type: 'bus' }, (value: string): string =>
  * a command (a bus schema it creates) apply on top.
  */
 export const nameOption = parser({ type: 'name' }, (value: string): string => {
-  if (value.length === 0 || utf8Bytes(value) > 127 || CONTROL.test(value) || value.includes('"')) {
+  const bytes = utf8Bytes(value);
+  if (bytes > 127) throw new InvalidArgumentError(`is too long: ${bytes} bytes, and a Redshift name is at most 127 bytes`);
+  if (value.length === 0 || CONTROL.test(value) || value.includes('"')) {
     throw new InvalidArgumentError('must be a Redshift name: 1 to 127 bytes, no control characters or double quotes');
   }
   return value;
