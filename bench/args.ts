@@ -13,6 +13,8 @@ export interface BenchArgs {
   skipWindowed: boolean;
   skipLatency: boolean;
   skipBaselines: boolean;
+  /** How long `poll --loop --bus X` runs idle to measure its cost on the source. */
+  idleLoopSeconds: number;
   /** Runs of baselines (a) and (b), the fastest reported. */
   repeats: number;
   /** Profile a second, unmeasured rsetl run of the same events with `node --cpu-prof`. */
@@ -37,6 +39,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --skip-windowed             no windowed run (speedupVsWindowed is null)
   --skip-latency              no latency-model runs at all (coalesced and windowed)
   --skip-baselines            no baselines (a), (b), (c)
+  --idle-loop-seconds N       how long poll --loop --bus X idles for its source-queries figure (default 30)
   --repeats N                 runs of baselines (a) and (b); the fastest is reported (default 3)
   --cpu-prof                  also profile an extra rsetl run of the same events (node --cpu-prof), summarised
   --child-node-options=STR    extra node flags for the rsetl children, e.g. --child-node-options=--max-old-space-size=200
@@ -67,6 +70,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'skip-windowed': { type: 'boolean' },
       'skip-latency': { type: 'boolean' },
       'skip-baselines': { type: 'boolean' },
+      'idle-loop-seconds': { type: 'string' },
       repeats: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       keep: { type: 'boolean' },
@@ -85,6 +89,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     skipWindowed: values['skip-windowed'] ?? false,
     skipLatency: values['skip-latency'] ?? false,
     skipBaselines: values['skip-baselines'] ?? false,
+    idleLoopSeconds: positiveInt('idle-loop-seconds', values['idle-loop-seconds'], 30),
     repeats: positiveInt('repeats', values.repeats, 3),
     cpuProf: values['cpu-prof'] ?? false,
     keep: values.keep ?? false,

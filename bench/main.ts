@@ -20,7 +20,7 @@ import { cleanup, installSignalCleanup, onCleanup } from './cleanup.js';
 import { summariseCpuProfile, type CpuSummary } from './cpu-profile.js';
 import { benchEvents, planStream, sinceOf, type StreamPlan, type TermInfo } from './events.js';
 import { renderReport, type BenchResult, type Measured, type RunFigures } from './report.js';
-import { createBus, idlePoll, pollUntilCaughtUp, writeChildConfig, type RsetlRun } from './rsetl-run.js';
+import { createBus, idleLoopQueries, idlePoll, pollUntilCaughtUp, writeChildConfig, type RsetlRun } from './rsetl-run.js';
 
 // The AWS SDK's Node 20 deprecation warning, once per S3 client (bin/rsetl silences it the same way).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -165,6 +165,12 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   await withClient(source.url, (c) => c.query('update rsetl.bus set scheduled = now() where id = $1', [busId]));
   const idleDueEmpty = await idlePoll(mainConfig, join(work, 'main'));
   log(`idle poll: ${Math.round(idleNotDue.wallMs)} ms with nothing due, ${Math.round(idleDueEmpty.wallMs)} ms with the bus due and nothing pending`);
+  // poll --loop --bus bench while bench is not due and another bus is due all along.
+  const otherBus = await createBus(mainConfig, source.url, 'bench_other', String(Number(ROOT_ID) + 1), since, join(work, 'main'));
+  await withClient(source.url, (c) => c.query('update rsetl.bus set scheduled = now() where id = $1', [otherBus]));
+  const idleLoop = await idleLoopQueries(mainConfig, source.url, { schema: 'bench', id: busId }, args.idleLoopSeconds, join(work, 'main'));
+  log(`idle poll --loop --bus: ${idleLoop.transactions} source transactions in ${args.idleLoopSeconds} s (${idleLoop.perMinute.toFixed(1)}/min), ${idleLoop.outputLines} output lines`);
+  if (idleLoop.exitCode !== 0) notes.push(`idle poll --loop exited with ${idleLoop.exitCode}`);
   for (const [what, r] of [['nothing due', idleNotDue], ['due, nothing pending', idleDueEmpty]] as const) {
     if (r.exitCode !== 0) notes.push(`idle poll (${what}) exited with ${r.exitCode}`);
   }
@@ -294,6 +300,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
       ...m,
       maxEventsPerLoad,
       idlePollMs: { nothingDue: Math.round(idleNotDue.wallMs), dueNothingPending: Math.round(idleDueEmpty.wallMs) },
+      idleLoop: { seconds: args.idleLoopSeconds, sourceTransactionsPerMinute: Math.round(idleLoop.perMinute * 10) / 10, outputLines: idleLoop.outputLines },
       rssMethod: 'getrusage ru_maxrss of the child, written by the preloaded hook at exit (exact); cross-checked by sampling /proc/<pid>/status VmRSS/VmHWM every 50 ms',
     },
     baselines: {

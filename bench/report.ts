@@ -75,6 +75,8 @@ export interface BenchResult {
   rsetl: RunFigures & {
     maxEventsPerLoad: number;
     idlePollMs: { nothingDue: number; dueNothingPending: number };
+    /** `poll --loop --bus X` with X not due and another bus due all along. */
+    idleLoop: { seconds: number; sourceTransactionsPerMinute: number; outputLines: number };
     rssMethod: string;
   };
   baselines: {
@@ -167,6 +169,7 @@ export function renderReport(r: BenchResult): string {
     ['CPU user / system', `${secs(m.cpuUserMs)} / ${secs(m.cpuSystemMs)}`, `event loop busy ${m.eventLoopUtilization === null ? '—' : pct(m.eventLoopUtilization, 1)}`],
     ['cores busy during the run: bench tree / other processes', `${fixed(m.ownCpuCores, 2)} / ${fixed(m.foreignCpuCores, 2)}`, `of ${r.machine.cpus}; load average at bench start ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`],
     ['idle poll: nothing due / due, nothing pending', `${m.idlePollMs.nothingDue} ms / ${m.idlePollMs.dueNothingPending} ms`],
+    ['idle poll --loop --bus X (X not due, another bus due)', `${m.idleLoop.sourceTransactionsPerMinute} source transactions/min`, `${m.idleLoop.outputLines} output lines in ${m.idleLoop.seconds} s`],
   ]);
   out += '\nTime split of the rsetl run\n' + table(splitRows(m.split));
   out += '\nBaselines (same events, same machine, this run)\n';

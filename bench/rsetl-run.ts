@@ -190,6 +190,40 @@ export async function pollUntilCaughtUp(opts: {
   };
 }
 
+/**
+ * What `rsetl poll --loop --bus <bus>` costs the source while its bus is not due and another bus
+ * is due all along (the case that once spun): transactions on the source database per minute,
+ * from pg_stat_database around the run (each autocommit statement is one transaction; a backend
+ * publishes its counts when it ends, so the child has exited when the second figure is read).
+ */
+export async function idleLoopQueries(
+  configPath: string,
+  sourceUrl: string,
+  bus: { schema: string; id: number },
+  seconds: number,
+  workDir: string,
+): Promise<{ perMinute: number; transactions: number; exitCode: number | null; outputLines: number }> {
+  const c = new pg.Client({ connectionString: sourceUrl });
+  await c.connect();
+  try {
+    const count = async () => {
+      await c.query('select pg_stat_clear_snapshot()');
+      return Number((await c.query<{ n: string }>('select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()')).rows[0]!.n);
+    };
+    await c.query(`update rsetl.bus set scheduled = now() + interval '1 day' where id = $1`, [bus.id]);
+    const before = await count();
+    const r = await runRsetl(['poll', '--loop', '--bus', bus.schema, '--max-seconds', String(seconds), '--config', configPath], {
+      tracePath: join(workDir, 'trace-idle-loop.json'),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Less this function's own two statements between the readings.
+    const transactions = (await count()) - before - 2;
+    return { perMinute: (transactions * 60) / seconds, transactions, exitCode: r.exitCode, outputLines: r.stdout.split('\n').filter(Boolean).length };
+  } finally {
+    await c.end();
+  }
+}
+
 /** `rsetl poll` when no bus is due: the cron case that must return in under a second. */
 export async function idlePoll(configPath: string, workDir: string): Promise<{ wallMs: number; exitCode: number | null }> {
   const r = await runRsetl(['poll', '--config', configPath], { tracePath: join(workDir, 'trace-idle.json') });
