@@ -9,6 +9,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseRedshiftUrl } from '../config/redshift-url.js';
 import { UsageError } from '../errors.js';
+import { epochMillis } from '../events/values.js';
 import { formatPgTimestamp } from '../source/timestamps.js';
 
 export type ValueKind =
@@ -182,45 +183,35 @@ export interface UserTimestamp {
   assumedUtc: boolean;
 }
 
-// ISO 8601 as people type it: a date, optionally a time (T or a space) with seconds and up to six
-// fraction digits, optionally a zone: Z, ±HH, ±HHMM or ±HH:MM.
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-
 const TIMESTAMP_RULE =
   'must be an ISO 8601 time such as 2026-12-02T10:00:00Z, 2026-12-02 10:00:00-08:00 or 2026-12-02 (a time without a zone is read as UTC)';
 
+/** A zone at the end: Z, ±HH, ±HHMM or ±HH:MM (a date's own `-DD` is not one: it needs a time before it). */
+const ZONE = /(?:\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)$/;
+/** Fraction digits past the millisecond, which epochMillis drops: a watermark keeps microseconds. */
+const MICROS = /[.,]\d{3}(\d{1,3})\d*\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
 /**
  * Parses a time a user typed, honouring its offset: `2026-12-02T10:00:00-08:00` is 18:00 UTC.
- * Text without a zone is UTC, and the result says so, so the command can tell the user.
+ * Text without a zone is UTC, and the result says so, so the command can tell the user. The
+ * reading is the events' own (events/values.ts), which also refuses dates that do not exist.
  */
 function parseUserTimestampText(text: string): UserTimestamp {
-  const m = ISO.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(TIMESTAMP_RULE);
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  if (year < 1900 || year > 9999 || hour > 23 || minute > 59 || second > 59) throw new InvalidArgumentError(TIMESTAMP_RULE);
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  const back = new Date(ms);
-  // Date.UTC rolls 2026-02-30 over into March: a date that does not exist is refused instead.
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) {
-    throw new InvalidArgumentError(`${text.trim()} is not a calendar date`);
+  let ms: number;
+  try {
+    ms = epochMillis(text.trim());
+  } catch {
+    throw new InvalidArgumentError(TIMESTAMP_RULE);
   }
-  let offsetMinutes = 0;
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = Number(digits.slice(2) || '0');
-    if (oh > 14 || om > 59) throw new InvalidArgumentError(`${zone} is not a time-zone offset (from -14:00 to +14:00)`);
-    offsetMinutes = sign * (oh * 60 + om);
+  if (!/^\d{4}-/.test(text.trim()) || ms < Date.UTC(1900, 0, 1)) throw new InvalidArgumentError(TIMESTAMP_RULE);
+  // Real offsets run from -12:00 to +14:00; anything else is a typo, not a place.
+  const offset = /([+-])(\d{2})(?::?(\d{2}))?$/.exec(text.trim());
+  if (offset && ZONE.test(text.trim()) && Number(offset[2]) * 60 + Number(offset[3] ?? 0) > 14 * 60) {
+    throw new InvalidArgumentError(`${offset[0]} is not a time-zone offset (they run from -12:00 to +14:00)`);
   }
-  const micros = (ms - offsetMinutes * 60_000) * 1000 + Number(frac.padEnd(6, '0'));
-  return { utc: formatPgTimestamp(micros), micros, assumedUtc: zone === undefined };
+  const extra = MICROS.exec(text.trim())?.[1] ?? '';
+  const micros = ms * 1000 + Number(extra.padEnd(3, '0'));
+  return { utc: formatPgTimestamp(micros), micros, assumedUtc: !ZONE.test(text.trim()) };
 }
 
 /**
