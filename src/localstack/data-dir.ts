@@ -2,10 +2,11 @@
 // starts: a path that cannot hold one (under a regular file, in /proc, on a read-only file system)
 // is the operator's to fix, so it fails at once with the reason rather than deep inside initdb.
 // Node 20's mkdir({ recursive: true }) never returns for a path like /proc/x (the kernel answers
-// ENOENT with the parent present), so the folders are made one level at a time.
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+// ENOENT with the parent present), so the folders are made one level at a time (makeDirs).
+import { rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { makeDirs } from '../stage/local-dir.js';
 
 const REASONS: Record<string, string> = {
   ENOTDIR: 'a part of the path is a file, not a folder',
@@ -21,7 +22,7 @@ const REASONS: Record<string, string> = {
 export async function makeDataDir(dir: string): Promise<string> {
   const path = resolve(dir);
   try {
-    await mkdirs(path);
+    await makeDirs(path);
     const probe = join(path, `.rsetl-probe-${process.pid}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });
@@ -33,25 +34,4 @@ export async function makeDataDir(dir: string): Promise<string> {
     });
   }
   return path;
-}
-
-async function mkdirs(path: string): Promise<void> {
-  const missing: string[] = [];
-  let dir = path;
-  for (; ; dir = dirname(dir)) {
-    const st = await stat(dir).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined;
-      throw e;
-    });
-    if (st) {
-      if (!st.isDirectory()) throw Object.assign(new Error(`${dir} is not a folder`), { code: dir === path ? 'EEXIST' : 'ENOTDIR' });
-      break;
-    }
-    if (dir === dirname(dir)) break;
-    missing.unshift(dir);
-  }
-  for (const d of missing) await mkdir(d).catch((e: NodeJS.ErrnoException) => {
-    // Made meanwhile by another process: fine, as long as it is a folder (checked by the next step).
-    if (e.code !== 'EEXIST') throw e;
-  });
 }
