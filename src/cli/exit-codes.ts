@@ -3,6 +3,7 @@
 // classified by their code (SQLSTATE, errno, AWS error name). Every text is redacted here.
 import { CommanderError } from 'commander';
 import { redact, redactText } from '../config/redact.js';
+import { tlsSettingHint } from '../config/tls.js';
 import {
   ConfigError,
   NotImplementedError,
@@ -81,6 +82,8 @@ function chain(e: unknown, depth = 0): Raw[] {
 
 /** The class of a raw (non-rsetl) error from pg, Node or the AWS SDK; undefined when unknown. */
 function classifyRaw(e: unknown): { code: number; kind: string; hint: string } | undefined {
+  const tls = tlsSettingHint(e);
+  if (tls) return { code: EXIT.CONFIG, kind: 'config', hint: tls };
   for (const r of chain(e)) {
     const code = typeof r.code === 'string' ? r.code : undefined;
     const name = typeof r.name === 'string' ? r.name : undefined;
@@ -109,6 +112,8 @@ export function exitCodeFor(e: unknown): number {
   if (e instanceof PermissionError) return EXIT.PERMISSION;
   // A refused login (wrong password, unknown user) is a permission problem wherever it surfaced.
   if (e instanceof WarehouseError && e.server?.code && PERMISSION_SQLSTATES.has(e.server.code)) return EXIT.PERMISSION;
+  // A refused certificate (or a server without TLS) is fixed in redshift.ssl / sslRootCert, not by a retry.
+  if (e instanceof WarehouseError && tlsSettingHint(e.cause)) return EXIT.CONFIG;
   // WarehouseError, SourceError, StageError, EventError: the work failed.
   if (e instanceof RsetlError) return EXIT.FAILED;
   return classifyRaw(e)?.code ?? EXIT.INTERNAL;

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { ConfigError } from '../errors.js';
 import { parseRedshiftUrl, type SslSetting } from './redshift-url.js';
 import type { RsetlConfig } from './schema.js';
+import { redshiftRootCerts } from './tls.js';
 
 /**
  * Without a connect timeout, a security group that drops packets leaves `rsetl poll` hanging for
@@ -10,13 +11,19 @@ import type { RsetlConfig } from './schema.js';
  */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-function pgSsl(ssl: SslSetting): pg.ClientConfig['ssl'] {
-  if (ssl === false) return false;
+function pgSsl(r: { ssl: SslSetting; sslRootCert?: string | undefined }): pg.ClientConfig['ssl'] {
+  // A CA file with a setting that checks no certificate would be silently ignored: say so instead.
+  if (r.sslRootCert !== undefined && (r.ssl === false || r.ssl === 'require')) {
+    throw new ConfigError(`redshift.sslRootCert is set, but redshift.ssl is ${JSON.stringify(r.ssl)}, which checks no certificate`, {
+      hint: 'set redshift.ssl to "verify-full" (or true) to verify the server against sslRootCert, or remove redshift.sslRootCert',
+    });
+  }
+  if (r.ssl === false) return false;
   // 'require' is libpq's meaning: encrypted, certificate not checked.
-  if (ssl === 'require') return { rejectUnauthorized: false };
-  // true and 'verify-full': Node verifies the chain and host name (Redshift certificates are
-  // issued by ACM, whose roots Node trusts).
-  return { rejectUnauthorized: true };
+  if (r.ssl === 'require') return { rejectUnauthorized: false };
+  // true and 'verify-full': the chain must lead to one of these CAs only (Amazon's roots unless
+  // sslRootCert replaces them), and Node checks the host name against the certificate.
+  return { rejectUnauthorized: true, ca: redshiftRootCerts(r.sslRootCert) };
 }
 
 /**
@@ -40,7 +47,7 @@ export function redshiftConnection(config: RsetlConfig, opts: { asBusUser?: bool
     database: r.database ?? fromUrl?.database,
     user: bus?.user ?? r.user ?? fromUrl?.user,
     password: bus?.password ?? r.password ?? fromUrl?.password,
-    ssl: pgSsl(r.ssl),
+    ssl: pgSsl(r),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: r.statementTimeoutSeconds * 1000,
   };

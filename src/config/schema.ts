@@ -79,6 +79,7 @@ const redshiftSection = z
           z.union([z.boolean(), z.enum(['require', 'verify-full'])], { error: 'must be true, false, "require" or "verify-full"' }),
         )
         .optional(),
+      sslRootCert: text().optional(), // a PEM file of CAs that replaces the shipped Redshift CA bundle (config/tls.ts)
       busUser: z.strictObject({ user: text(), password: text() }, { error: 'must be an object' }).optional(),
       iamRole: text().optional(),
       /** The longest rsetl waits for one statement's answer before it drops the connection. */

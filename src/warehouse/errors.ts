@@ -1,5 +1,6 @@
 // Classifying what Redshift (or the connection to it) said, so the poller knows whether to retry,
 // wait for a person, or first find out whether a COMMIT happened (spec §6, issue #4).
+import { tlsSettingHint } from '../config/tls.js';
 import { UnreachableError, WarehouseError, type WarehouseFailureClass } from '../errors.js';
 
 interface PgLikeError {
@@ -34,7 +35,12 @@ export function classifyWarehouseError(e: unknown, phase: { duringCommit?: boole
   const message = err.message ?? String(e);
   let cls: WarehouseFailureClass;
   let hint: string | undefined;
-  if (isConnectionError(e)) {
+  const tlsHint = tlsSettingHint(e);
+  if (tlsHint) {
+    // Retrying cannot help: the TLS settings (or the endpoint's name) must change.
+    cls = 'environment';
+    hint = tlsHint;
+  } else if (isConnectionError(e)) {
     cls = phase.duringCommit ? 'unknown-outcome' : 'transient';
     hint = phase.duringCommit
       ? 'the connection was lost during COMMIT: the ledger tells whether the load committed'

@@ -24,6 +24,11 @@ export interface StandinOptions {
    * failing; `exact` always takes the exact path (tests compare the two).
    */
   copyPath?: 'auto' | 'exact';
+  /**
+   * PEM certificate (with its chain) and key: the stand-in then answers an SSLRequest with 'S'
+   * and speaks TLS, so clients can test `redshift.ssl` verification; without it, 'N' (plain only).
+   */
+  tls?: { cert: string; key: string };
 }
 
 export interface RedshiftStandin {

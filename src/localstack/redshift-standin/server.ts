@@ -1,6 +1,7 @@
 // The stand-in's listening socket and the parts its sessions share: the S3 reader, the per-database
 // load logs, the statement cache and the injected faults.
 import { createServer, type Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { listenLocal } from '../free-port.js';
 import { Faults } from './faults.js';
 import type { RedshiftStandin, StandinOptions } from './index.js';
@@ -11,6 +12,8 @@ import { StandinSession } from './session.js';
 import { StatementTransformer } from './statement-transform.js';
 
 export async function startRedshiftStandin(options: StandinOptions): Promise<RedshiftStandin> {
+  // Built once and first: a bad certificate or key fails the start before anything is opened.
+  const secureContext = options.tls && createSecureContext({ cert: options.tls.cert, key: options.tls.key });
   await loadSqlParser();
   const backendUrl = new URL(options.backendUrl);
   const backendDatabase = decodeURIComponent(backendUrl.pathname.slice(1)) || decodeURIComponent(backendUrl.username);
@@ -36,6 +39,7 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
     latency: { statementMs: options.latency?.statementMs ?? 0, copyMs: options.latency?.copyMs ?? 0 },
     acceptedIamRoles: options.acceptedIamRoles,
     copyPath: options.copyPath ?? 'auto',
+    tls: secureContext,
     faults,
     transformer: new StatementTransformer(),
     s3,

@@ -6,6 +6,7 @@
 // stand-in itself (COPY from S3).
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { serialize } from 'pg-protocol';
 import { BackendChannel } from './backend-channel.js';
 import {
@@ -29,6 +30,8 @@ export interface SessionContext {
   latency: { statementMs: number; copyMs: number };
   acceptedIamRoles?: string[];
   copyPath: 'auto' | 'exact';
+  /** Set when the stand-in has a certificate: SSLRequest is then accepted. */
+  tls: SecureContext | undefined;
   faults: Faults;
   transformer: StatementTransformer;
   s3: S3Source;
@@ -64,14 +67,23 @@ export class StandinSession {
   private dropAfterReady = false;
   private closed = false;
 
+  /** The client's connection: the accepted socket, or the TLS socket over it after an SSLRequest. */
+  private client: Socket;
+  private readonly onData = (chunk: Buffer) => this.onClientData(chunk);
+
   constructor(
-    private readonly client: Socket,
+    private readonly raw: Socket,
     private readonly ctx: SessionContext,
   ) {
-    client.setNoDelay(true);
-    client.on('data', (chunk) => this.onClientData(chunk));
-    client.on('error', () => this.close());
-    client.on('close', () => {
+    this.client = raw;
+    raw.setNoDelay(true);
+    this.watch(raw);
+  }
+
+  private watch(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', () => this.close());
+    socket.on('close', () => {
       this.close();
       this.ctx.onClose(this);
     });
@@ -81,6 +93,7 @@ export class StandinSession {
   close(): void {
     this.stop();
     this.client.destroy();
+    this.raw.destroy();
   }
 
   /** The backend ended the session: the client still gets what was sent (a FATAL error, say). */
@@ -113,6 +126,16 @@ export class StandinSession {
 
   private onFirstMessage(f: Buffer): void {
     const code = untypedCode(f);
+    if (code === SSL_REQUEST && this.ctx.tls) {
+      // 'S', then the TLS handshake on the same socket; the startup message follows inside TLS.
+      // The client sends nothing between the two, so no plaintext byte can be left behind.
+      this.raw.write('S');
+      this.raw.off('data', this.onData);
+      this.client = new TLSSocket(this.raw, { isServer: true, secureContext: this.ctx.tls });
+      this.watch(this.client);
+      this.clientFrames.untyped = true;
+      return;
+    }
     if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
       this.client.write('N');
       this.clientFrames.untyped = true;
