@@ -1,6 +1,7 @@
 // A Redshift session from explicit parts (setup-user has no config file yet), with login failures
 // reported as what they are: wrong or expired credentials (exit 77), not a failed load.
 import type pg from 'pg';
+import { pgSsl } from '../config/connections.js';
 import type { SslSetting } from '../config/redshift-url.js';
 import { PermissionError, UnreachableError, WarehouseError } from '../errors.js';
 import { WarehouseSession } from '../warehouse/session.js';
@@ -19,13 +20,6 @@ export interface LoginParts {
 const CONNECT_TIMEOUT_MS = 30_000;
 const AUTH_FAILED = new Set(['28000', '28P01']);
 
-/** The same TLS reading as the config's `redshift.ssl` (config/connections.ts). */
-function pgSsl(ssl: SslSetting): pg.ClientConfig['ssl'] {
-  if (ssl === false) return false;
-  if (ssl === 'require') return { rejectUnauthorized: false };
-  return { rejectUnauthorized: true };
-}
-
 export function clientConfig(p: LoginParts): pg.ClientConfig {
   return {
     host: p.host,
@@ -33,7 +27,8 @@ export function clientConfig(p: LoginParts): pg.ClientConfig {
     database: p.database,
     user: p.user,
     ...(p.password !== undefined && { password: p.password }),
-    ssl: pgSsl(p.ssl),
+    // The config's reading of redshift.ssl: verify-full checks against Redshift's CA bundle.
+    ssl: pgSsl({ ssl: p.ssl }),
     connectionTimeoutMillis: p.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
   };
 }

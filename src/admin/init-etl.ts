@@ -6,6 +6,8 @@ import type { RsetlConfig } from '../config/schema.js';
 import type { Bus } from '../source/bus-store.js';
 import type { Connections } from '../pipeline/connections.js';
 import { assertBusSchemaName } from '../warehouse/sql.js';
+import { redshiftAccess } from '../warehouse/login/access.js';
+import { dbUserOf } from '../warehouse/login/login.js';
 import { createWarehouseSchema, type SchemaReport } from '../warehouse/schema.js';
 import { UsageError } from '../errors.js';
 import { MIGRATION_TABLE, recordAsApplied, tableExists } from './migration-ledger.js';
@@ -39,11 +41,13 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
   // Schema creation runs as the owner (main) user: the bus user owns nothing (seed-system.md §6.3).
   const migrations = await loadBuiltinMigrations();
   let migrationsRecorded: string[] = [];
+  // The ETL writer's database user, as its login names it (with IAM logins only AWS knows it).
+  const busUser = config.redshift.busUser ? dbUserOf(await redshiftAccess(config, 'bus').login.login()) : undefined;
   const owner = await conn.warehouse(undefined, { asOwner: true });
   let warehouse: SchemaReport;
   try {
     warehouse = await createWarehouseSchema(owner, schema, {
-      ...(config.redshift.busUser ? { busUser: config.redshift.busUser.user } : {}),
+      ...(busUser !== undefined && { busUser }),
       onNewSchema: async (s) => {
         migrationsRecorded = await recordAsApplied(s, schema, migrations);
       },

@@ -8,18 +8,12 @@ import {
   type Cluster,
 } from '@aws-sdk/client-redshift';
 import { GetCredentialsCommand, GetWorkgroupCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { addKnownSecrets } from '../config/redact.js';
 import { UsageError } from '../errors.js';
-import { awsFailure } from './aws-errors.js';
+import { awsClientConfig, type AwsAccess } from '../aws/clients.js';
+import { awsFailure } from '../aws/errors.js';
 
 export type RedshiftTarget = { kind: 'cluster'; id: string } | { kind: 'workgroup'; name: string };
-
-export interface AwsAccess {
-  region: string;
-  /** A shared-config / SSO profile; default: the AWS default chain (env, SSO, instance role). */
-  profile?: string;
-}
 
 export interface RedshiftEndpoint {
   host: string;
@@ -38,11 +32,6 @@ export interface AdminCredentials {
 
 /** Temporary credentials live 15 minutes, the minimum: setup-user needs them for seconds. */
 const DURATION_SECONDS = 900;
-
-/** The credentials provider every control-plane client of setup-user uses. */
-export function awsCredentials(access: AwsAccess): ReturnType<typeof fromNodeProviderChain> {
-  return access.profile ? fromIni({ profile: access.profile }) : fromNodeProviderChain();
-}
 
 function targetName(t: RedshiftTarget): string {
   return t.kind === 'cluster' ? `cluster ${JSON.stringify(t.id)}` : `workgroup ${JSON.stringify(t.name)}`;
@@ -79,7 +68,7 @@ function endpointOfCluster(c: Cluster, id: string): RedshiftEndpoint {
 }
 
 async function clusterEndpoint(access: AwsAccess, id: string, admin: { user: string; database: string }) {
-  const client = new RedshiftClient({ region: access.region, credentials: awsCredentials(access) });
+  const client = new RedshiftClient(awsClientConfig(access));
   try {
     let cluster: Cluster | undefined;
     try {
@@ -120,7 +109,7 @@ async function clusterEndpoint(access: AwsAccess, id: string, admin: { user: str
 }
 
 async function workgroupEndpoint(access: AwsAccess, name: string, admin: { database: string }) {
-  const client = new RedshiftServerlessClient({ region: access.region, credentials: awsCredentials(access) });
+  const client = new RedshiftServerlessClient(awsClientConfig(access));
   try {
     let endpoint: RedshiftEndpoint;
     try {

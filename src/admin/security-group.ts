@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { isIP } from 'node:net';
 import { UnreachableError, UsageError, messageOf } from '../errors.js';
-import { awsFailure } from './aws-errors.js';
-import { awsCredentials, type AwsAccess } from './redshift-endpoint.js';
+import { awsFailure } from '../aws/errors.js';
+import { awsClientConfig, type AwsAccess } from '../aws/clients.js';
 
 /** Finds the caller's public address; injectable so tests never leave the machine. */
 export type PublicIpLookup = () => Promise<string>;
@@ -75,7 +75,7 @@ export async function authorizeMyIp(
   }
   const ip = await input.publicIp();
   const cidr = isIP(ip) === 6 ? `${ip}/128` : `${ip}/32`;
-  const client = new EC2Client({ region: access.region, credentials: awsCredentials(access) });
+  const client = new EC2Client(awsClientConfig(access));
   try {
     let groups;
     try {

@@ -13,7 +13,8 @@ import { assertSimpleName, ident, literal } from '../warehouse/sql.js';
 import { login, type LoginParts } from './admin-connection.js';
 import { generatePassword, passwordProblem } from './password.js';
 import { fileExists, jdbcUrl, personalConfigText, writeSecretFile } from './personal-config.js';
-import { resolveRedshift, type AwsAccess, type RedshiftEndpoint, type RedshiftTarget } from './redshift-endpoint.js';
+import type { AwsAccess } from '../aws/clients.js';
+import { resolveRedshift, type RedshiftEndpoint, type RedshiftTarget } from './redshift-endpoint.js';
 import { authorizeMyIp, checkIpAmazonaws, type PublicIpLookup } from './security-group.js';
 
 export interface SetupUserInput {

@@ -1,6 +1,7 @@
-// What an AWS control-plane failure means for the person running setup-user: a missing IAM
-// permission (exit 77) names the action to allow; a cluster or workgroup that does not exist
-// (exit 64) names the region searched; missing credentials (exit 78) say where they come from.
+// What an AWS control-plane failure means for the person running rsetl: a missing IAM permission
+// (exit 77) names the action to allow and the resource it is needed on; a cluster, workgroup or
+// secret that does not exist (exit 64) names the region searched; missing credentials (exit 78)
+// say where they come from.
 import { ConfigError, PermissionError, UnreachableError, UsageError, messageOf } from '../errors.js';
 
 type AwsLike = { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
@@ -17,6 +18,13 @@ export interface AwsCallContext {
   resource?: string;
   /** Extra hint for not-found (e.g. the clusters that do exist). */
   notFoundHint?: string;
+  /** The resource ARN a policy must name for the action (e.g. a dbuser ARN). */
+  resourceArn?: string;
+}
+
+/** AWS's own denial names the resource: "… is not authorized to perform: X on resource: arn:…". */
+function deniedResource(message: string): string | undefined {
+  return /on resource:?\s+(arn:[^\s"]+)/i.exec(message)?.[1]?.replace(/[.,;]+$/, '');
 }
 
 export function awsFailure(e: unknown, ctx: AwsCallContext): Error {
@@ -24,10 +32,12 @@ export function awsFailure(e: unknown, ctx: AwsCallContext): Error {
   const name = err.name ?? '';
   const message = err.message ?? messageOf(e);
   if (DENIED.has(name) || err.$metadata?.httpStatusCode === 403) {
-    return new PermissionError(`AWS denied ${ctx.action}${ctx.resource ? ` on ${ctx.resource}` : ''}: ${message}`, {
+    const arn = deniedResource(message) ?? ctx.resourceArn;
+    const grant = `${ctx.action}${arn ? ` on ${arn}` : ''}`;
+    return new PermissionError(`AWS denied ${ctx.action}${ctx.resource ? ` on ${ctx.resource}` : ''}: grant ${grant}`, {
       cause: e,
-      hint: `allow ${ctx.action} to your AWS identity (check --profile / AWS_PROFILE: is it the account and role you meant?)`,
-      context: { awsError: name, region: ctx.region },
+      hint: `allow ${grant} to the AWS identity rsetl runs as (check the profile, AWS_PROFILE or the instance/task role: is it the account and role you meant?)`,
+      context: { awsError: name, region: ctx.region, action: ctx.action, ...(arn && { resourceArn: arn }), awsMessage: message },
     });
   }
   if (NOT_FOUND.has(name)) {

@@ -11,7 +11,7 @@ import { redshiftRootCerts } from './tls.js';
  */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-function pgSsl(r: { ssl: SslSetting; sslRootCert?: string | undefined }): pg.ClientConfig['ssl'] {
+export function pgSsl(r: { ssl: SslSetting; sslRootCert?: string | undefined }): pg.ClientConfig['ssl'] {
   // A CA file with a setting that checks no certificate would be silently ignored: say so instead.
   if (r.sslRootCert !== undefined && (r.ssl === false || r.ssl === 'require')) {
     throw new ConfigError(`redshift.sslRootCert is set, but redshift.ssl is ${JSON.stringify(r.ssl)}, which checks no certificate`, {
@@ -35,14 +35,15 @@ export function redshiftConnection(config: RsetlConfig, opts: { asBusUser?: bool
   const r = config.redshift;
   const fromUrl = r.url === undefined ? undefined : parseRedshiftUrl(r.url);
   const host = fromUrl?.host ?? r.host;
-  if (host === undefined) {
+  // With redshift.auth iam/serverless/secret the endpoint may come from AWS (warehouse/login/).
+  if (host === undefined && r.auth === 'password') {
     throw new ConfigError('redshift: give either url or host+database+user', {
       hint: 'set redshift.url or redshift.host in the config file, or RSETL_REDSHIFT_URL',
     });
   }
   const bus = opts.asBusUser ? r.busUser : undefined;
   return {
-    host,
+    ...(host !== undefined && { host }),
     port: fromUrl?.port ?? r.port,
     database: r.database ?? fromUrl?.database,
     user: bus?.user ?? r.user ?? fromUrl?.user,
@@ -87,6 +88,7 @@ export function configSecrets(config: RsetlConfig): string[] {
     urlPassword(config.redshift.url),
     config.redshift.password,
     config.redshift.busUser?.password,
+    config.redshift.secretAccessKey,
     config.s3.secretAccessKey,
   ].filter((s): s is string => s !== undefined && s !== '');
 }

@@ -63,6 +63,36 @@ const sourceSection = z.strictObject(
   { error: 'must be an object' },
 );
 
+/**
+ * How rsetl logs in to Redshift (docs: README "Production deployment"):
+ * - password: a user and password in the configuration (or its environment);
+ * - iam: temporary credentials from redshift:GetClusterCredentials for `dbUser`, or, without one,
+ *   GetClusterCredentialsWithIAM for the caller's own IAM identity;
+ * - serverless: redshift-serverless:GetCredentials for the caller's IAM identity on `workgroup`;
+ * - secret: user and password from an AWS Secrets Manager secret (`secretArn`), fetched at start.
+ */
+export const AUTH_MODES = ['password', 'iam', 'serverless', 'secret'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+const authMode = () => z.enum(AUTH_MODES, { error: 'must be "password", "iam", "serverless" or "secret"' });
+
+const SECRET_ARN = /^arn:aws(?:-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w+=,.@/-]+$/;
+const secretArn = () => z.string(REQUIRED).regex(SECRET_ARN, 'must look like arn:aws:secretsmanager:<region>:<12 digits>:secret:<name>');
+
+/** The ETL writer's login: a user and password, or the same modes as the owner's with its own user. */
+const busUserSection = z.strictObject(
+  {
+    auth: authMode().optional(),
+    user: text().optional(),
+    password: text().optional(),
+    /** iam: the database user GetClusterCredentials issues for (user is taken as a synonym). */
+    dbUser: text().optional(),
+    secretArn: secretArn().optional(),
+    /** serverless: an AWS profile whose identity is the writer (GetCredentials maps the caller). */
+    profile: text().optional(),
+  },
+  { error: 'must be an object' },
+);
+
 const redshiftSection = z
   .strictObject(
     {
@@ -80,7 +110,23 @@ const redshiftSection = z
         )
         .optional(),
       sslRootCert: text().optional(), // a PEM file of CAs that replaces the shipped Redshift CA bundle (config/tls.ts)
-      busUser: z.strictObject({ user: text(), password: text() }, { error: 'must be an object' }).optional(),
+      busUser: busUserSection.optional(),
+      auth: authMode().default('password'),
+      dbUser: text().optional(),
+      dbGroups: z.array(text(), { error: 'must be a list of group names' }).optional(),
+      autoCreate: bool().default(false),
+      /** Temporary credentials' life; Redshift allows 900 to 3600 seconds. */
+      durationSeconds: int(900, 3600).default(900),
+      secretArn: secretArn().optional(),
+      /** An AWS shared-config / SSO profile for the Redshift, Serverless and Secrets Manager calls. */
+      profile: text().optional(),
+      /** Static AWS keys for those calls (default: the AWS credential chain). */
+      accessKeyId: text().optional(),
+      secretAccessKey: text().optional(),
+      /** Where those calls go: a VPC endpoint, or the local stack's endpoint. */
+      awsEndpoint: text()
+        .refine((s) => isUrl(s, ['http:', 'https:']), 'must be an http:// or https:// URL')
+        .optional(),
       iamRole: text().optional(),
       /** The longest rsetl waits for one statement's answer before it drops the connection. */
       statementTimeoutSeconds: int(1, 86_400).default(3600),
@@ -93,13 +139,17 @@ const redshiftSection = z
   .superRefine((r, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     const fromUrl = r.url === undefined ? undefined : parseRedshiftUrl(r.url);
+    const passwordAuth = r.auth === 'password';
     if (r.url !== undefined && r.host !== undefined) problem('host', 'give either redshift.url or redshift.host, not both');
     if (r.url !== undefined && fromUrl === undefined) problem('url', `must be a Redshift URL: ${REDSHIFT_URL_FORMS}`);
-    if (fromUrl && r.user === undefined && fromUrl.user === undefined) problem('user', 'required (in redshift.url or redshift.user)');
-    if (fromUrl && r.database === undefined && fromUrl.database === undefined) problem('database', 'required (in redshift.url or redshift.database)');
-    if (r.host !== undefined && r.database === undefined) problem('database', 'required when redshift.host is set');
-    if (r.host !== undefined && r.user === undefined) problem('user', 'required when redshift.host is set');
-    const configured = r.url !== undefined ? 'redshift.url' : r.host !== undefined ? 'redshift.host' : undefined;
+    if (passwordAuth && fromUrl && r.user === undefined && fromUrl.user === undefined) problem('user', 'required (in redshift.url or redshift.user)');
+    const database = r.database ?? fromUrl?.database;
+    if (fromUrl && database === undefined && r.auth !== 'secret') problem('database', 'required (in redshift.url or redshift.database)');
+    if (r.host !== undefined && r.database === undefined && r.auth !== 'secret') problem('database', 'required when redshift.host is set');
+    if (passwordAuth && r.host !== undefined && r.user === undefined) problem('user', 'required when redshift.host is set');
+    authProblems(r, database, fromUrl, problem);
+    const configured =
+      r.url !== undefined ? 'redshift.url' : r.host !== undefined ? 'redshift.host' : !passwordAuth ? `redshift.auth "${r.auth}"` : undefined;
     if (configured && r.iamRole === undefined) problem('iamRole', `required when ${configured} is set (COPY reads S3 with it)`);
     if (r.iamRole !== undefined && !r.iamRole.split(',').every((role) => IAM_ROLE.test(role.trim()))) {
       problem('iamRole', 'must look like arn:aws:iam::<12 digits>:role/<name>');
@@ -109,12 +159,49 @@ const redshiftSection = z
     }
   })
   .transform((r) => {
-    // Encrypt by default; a local stand-in on localhost usually has no certificate.
+    // Encrypt by default; a local stand-in on localhost usually has no certificate. With
+    // temporary credentials (no password to protect) the endpoint's identity is what matters, so
+    // the certificate and host name are verified against Redshift's CA bundle.
     const host = r.url === undefined ? r.host : parseRedshiftUrl(r.url)?.host;
     const fromUrl = r.url === undefined ? undefined : parseRedshiftUrl(r.url)?.ssl;
-    const ssl: SslSetting = r.ssl ?? fromUrl ?? !isLocalHost(host);
+    const local = host !== undefined && isLocalHost(host);
+    const ssl: SslSetting = r.ssl ?? fromUrl ?? (local ? false : r.auth === 'password' ? true : 'verify-full');
     return { ...r, ssl };
   });
+
+/**
+ * What each login mode needs, and that no mode but `password` carries a database password:
+ * "no password anywhere" is the point of the other modes, so a leftover one is an error.
+ */
+function authProblems(
+  r: { auth: AuthMode; password?: string | undefined; clusterIdentifier?: string | undefined; workgroup?: string | undefined; secretArn?: string | undefined; dbUser?: string | undefined; dbGroups?: string[] | undefined; busUser?: z.output<typeof busUserSection> | undefined; accessKeyId?: string | undefined; secretAccessKey?: string | undefined; profile?: string | undefined },
+  database: string | undefined,
+  fromUrl: { password?: string | undefined } | undefined,
+  problem: (path: string, message: string) => void,
+): void {
+  const mode = `with redshift.auth "${r.auth}"`;
+  if (r.auth !== 'password' && (r.password !== undefined || fromUrl?.password !== undefined)) {
+    problem('password', `not used ${mode}: remove it (and any password in redshift.url)`);
+  }
+  if (r.auth === 'iam' && r.clusterIdentifier === undefined) problem('clusterIdentifier', `required ${mode} (GetClusterCredentials names the cluster)`);
+  if (r.auth === 'serverless' && r.workgroup === undefined) problem('workgroup', `required ${mode} (GetCredentials names the workgroup)`);
+  if (r.auth === 'secret' && r.secretArn === undefined) problem('secretArn', `required ${mode}`);
+  if ((r.auth === 'iam' || r.auth === 'serverless') && database === undefined) problem('database', `required ${mode}`);
+  if (r.auth !== 'iam' && (r.dbUser !== undefined || r.dbGroups !== undefined)) problem(r.dbUser !== undefined ? 'dbUser' : 'dbGroups', 'only used with redshift.auth "iam"');
+  if (r.accessKeyId !== undefined && r.secretAccessKey === undefined) problem('secretAccessKey', 'required when redshift.accessKeyId is set');
+  if (r.secretAccessKey !== undefined && r.accessKeyId === undefined) problem('accessKeyId', 'required when redshift.secretAccessKey is set');
+  if (r.profile !== undefined && r.accessKeyId !== undefined) problem('profile', 'give either redshift.profile or static keys, not both');
+  const b = r.busUser;
+  if (!b) return;
+  const busAuth = b.auth ?? (b.password !== undefined ? 'password' : r.auth);
+  const busProblem = (key: string, message: string) => problem(`busUser.${key}`, message);
+  if (busAuth === 'password' && (b.user === undefined || b.password === undefined)) busProblem(b.user === undefined ? 'user' : 'password', 'required for a password login');
+  if (busAuth !== 'password' && b.password !== undefined) busProblem('password', `not used with busUser.auth "${busAuth}": remove it`);
+  if (busAuth === 'iam' && b.dbUser === undefined && b.user === undefined) busProblem('dbUser', 'required with auth "iam" (the database user the ETL writes as)');
+  if (busAuth === 'iam' && r.clusterIdentifier === undefined) problem('clusterIdentifier', 'required for busUser.auth "iam"');
+  if (busAuth === 'serverless' && r.workgroup === undefined) problem('workgroup', 'required for busUser.auth "serverless"');
+  if (busAuth === 'secret' && b.secretArn === undefined) busProblem('secretArn', 'required with auth "secret"');
+}
 
 const s3Section = z
   .strictObject(

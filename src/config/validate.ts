@@ -49,8 +49,9 @@ function formatIssue(issue: z.core.$ZodIssue, origins: ReadonlyMap<string, strin
 function missing(config: RsetlConfig, require: readonly ConfigSection[]): string[] {
   const problems: string[] = [];
   if (require.includes('source') && config.source.url === '') problems.push('source.url: required');
-  if (require.includes('redshift') && config.redshift.url === undefined && config.redshift.host === undefined) {
-    problems.push('redshift: give either url or host+database+user');
+  // With a login from AWS the endpoint can come from AWS too (DescribeClusters, GetWorkgroup, the secret).
+  if (require.includes('redshift') && config.redshift.url === undefined && config.redshift.host === undefined && config.redshift.auth === 'password') {
+    problems.push('redshift: give either url or host+database+user, or a redshift.auth that finds the endpoint (iam, serverless, secret)');
   }
   if (require.includes('s3') && config.s3.bucket === '') problems.push('s3.bucket: required');
   return problems;

@@ -26,16 +26,18 @@ export function connectionDetails(config: RsetlConfig): ConnectionDetails {
   const pg = redshiftConnection(config);
   const ssl = config.redshift.ssl;
   const sslMode = ssl === false ? 'disable' : ssl === 'require' ? 'require' : 'verify-full';
-  const host = pg.host ?? '';
+  const host = pg.host ?? (config.redshift.clusterIdentifier ? `(endpoint of cluster ${config.redshift.clusterIdentifier})` : config.redshift.workgroup ? `(endpoint of workgroup ${config.redshift.workgroup})` : '');
   const port = pg.port ?? 5439;
   const database = pg.database ?? '';
-  const user = pg.user ?? '';
+  // Temporary logins: the user GetClusterCredentials would name; the password comes from AWS each time.
+  const r = config.redshift;
+  const user = pg.user ?? (r.auth === 'iam' && r.dbUser ? `IAM:${r.dbUser}` : r.auth === 'password' ? '' : `(the ${r.auth} login)`);
   return {
     host,
     port,
     database,
     user,
-    ...(config.redshift.busUser && { etlUser: config.redshift.busUser.user }),
+    ...(config.redshift.busUser && { etlUser: config.redshift.busUser.dbUser ?? config.redshift.busUser.user ?? `(the ${config.redshift.busUser.auth ?? config.redshift.auth} login)` }),
     sslMode,
     jdbcUrl: `jdbc:redshift://${host.includes(':') ? `[${host}]` : host}:${port}/${database}`,
     psql: `psql "${[`host=${conninfo(host)}`, `port=${port}`, `dbname=${conninfo(database)}`, `user=${conninfo(user)}`, `sslmode=${sslMode}`].join(' ').replace(/["$`\\]/g, '\\$&')}"`,

@@ -3,7 +3,8 @@
 // temp tables), and for every bus schema the grants loads need and the ledger table.
 import { redshiftConnection } from '../config/load.js';
 import type { RsetlConfig } from '../config/schema.js';
-import { UnreachableError, WarehouseError } from '../errors.js';
+import { PermissionError, RsetlError, UnreachableError, WarehouseError } from '../errors.js';
+import { redshiftAccess } from '../warehouse/login/access.js';
 import { isConnectionError } from '../warehouse/errors.js';
 import { WarehouseSession } from '../warehouse/session.js';
 import { ident } from '../warehouse/sql.js';
@@ -12,7 +13,11 @@ import { schemaProblems, type SchemaProblems } from './schema-grants.js';
 
 /** The key that supplied the ETL user's credentials, for fixes. */
 function credentialKeys(config: RsetlConfig): { user: string; password: string } {
-  if (config.redshift.busUser) return { user: 'redshift.busUser.user', password: 'redshift.busUser.password (or RSETL_REDSHIFT_BUSUSER_PASSWORD)' };
+  const b = config.redshift.busUser;
+  if (b && (b.auth ?? (b.password !== undefined ? 'password' : config.redshift.auth)) !== 'password') {
+    return { user: 'redshift.busUser (dbUser, secretArn or profile)', password: 'the AWS permission of that login (redshift.busUser.auth)' };
+  }
+  if (b) return { user: 'redshift.busUser.user', password: 'redshift.busUser.password (or RSETL_REDSHIFT_BUSUSER_PASSWORD)' };
   return config.redshift.url !== undefined
     ? { user: 'redshift.user or the user in redshift.url', password: 'redshift.password or the password in redshift.url (or RSETL_REDSHIFT_PASSWORD)' }
     : { user: 'redshift.user', password: 'redshift.password (or RSETL_REDSHIFT_PASSWORD)' };
@@ -25,17 +30,28 @@ function credentialKeys(config: RsetlConfig): { user: string; password: string }
 const DOCTOR_STATEMENT_TIMEOUT_SECONDS = 120;
 
 async function connect(config: RsetlConfig): Promise<{ session: WarehouseSession; where: string }> {
-  const pg = {
-    ...redshiftConnection(config, { asBusUser: true }),
-    query_timeout: Math.min(config.redshift.statementTimeoutSeconds, DOCTOR_STATEMENT_TIMEOUT_SECONDS) * 1000,
-  };
-  const where = `${pg.host}:${pg.port}/${pg.database}`;
-  const user = pg.user ?? '(no user)';
+  const access = redshiftAccess(config, 'bus');
+  access.base = { ...access.base, query_timeout: Math.min(config.redshift.statementTimeoutSeconds, DOCTOR_STATEMENT_TIMEOUT_SECONDS) * 1000 };
+  const pg = access.base;
+  const mode = config.redshift.busUser?.auth ?? (config.redshift.busUser?.password !== undefined ? 'password' : config.redshift.auth);
+  let where = pg.host === undefined ? `the endpoint redshift.auth "${mode}" finds` : `${pg.host}:${pg.port}/${pg.database}`;
+  let user = '(no user)';
   const keys = credentialKeys(config);
   try {
-    return { session: await WarehouseSession.connect(pg), where };
+    const session = await WarehouseSession.open(access, undefined);
+    if (pg.host === undefined) where = `(endpoint from AWS)/${pg.database ?? ''}`;
+    return { session, where };
   } catch (e) {
     const message = (e as Error).message;
+    if (e instanceof PermissionError && typeof e.context.action === 'string') {
+      // The login itself was refused by IAM: the one permission to grant, on the one resource.
+      const grant = `${e.context.action}${typeof e.context.resourceArn === 'string' ? ` on ${e.context.resourceArn}` : ''}`;
+      throw new CheckFailure(`redshift.auth "${mode}": AWS refused ${e.context.action}`, `the AWS identity rsetl runs as may not call ${e.context.action}`, `grant ${grant}`);
+    }
+    if (e instanceof RsetlError && !(e instanceof WarehouseError) && !(e instanceof UnreachableError)) {
+      throw new CheckFailure(`redshift.auth "${mode}": ${message}`, 'the login could not be obtained', e.hint ?? 'check the redshift section of the configuration');
+    }
+    user = mode === 'password' ? String(redshiftConnection(config, { asBusUser: true }).user ?? user) : `the ${mode} login`;
     if (e instanceof UnreachableError) {
       throw new CheckFailure(
         `cannot reach ${where}: ${message.replace(/^Redshift is unreachable: /, '')}`,
@@ -94,27 +110,34 @@ export function checkRedshift(ctx: DoctorContext): Promise<CheckOutcome> {
 async function checkSession(ctx: DoctorContext, session: WarehouseSession, where: string): Promise<CheckOutcome> {
   const config = ctx.config!;
   const facts = (
-    await session.query<{ etl_user: string; server_version: string; can_temp: boolean }>(
-      `SELECT current_user AS etl_user, version() AS server_version, has_database_privilege(current_database(), 'TEMP') AS can_temp`,
+    await session.query<{ etl_user: string; server_version: string; can_temp: boolean; db: string }>(
+      `SELECT current_user AS etl_user, version() AS server_version, has_database_privilege(current_database(), 'TEMP') AS can_temp, current_database() AS db`,
     )
   ).rows[0]!;
   const user = facts.etl_user;
   // GetClusterCredentials issues temporary users named IAM:<name> / IAMR:<role>; a password from
   // the configuration is static.
-  const temporary = /^iamr?:/i.test(user);
+  const login = session.login;
+  const temporary = login?.expiresAt !== undefined || /^iam[ra]?:/i.test(user);
+  const minutes = login?.expiresAt ? Math.max(0, Math.round((login.expiresAt.getTime() - Date.now()) / 60_000)) : undefined;
+  const fromAws = login !== undefined && login.via !== 'the configured password';
+  const identity = fromAws ? `${login.user} via ${login.via}${minutes !== undefined ? `, expires in ${minutes} min` : ''}` : user;
   const data = {
     endpoint: where,
     user,
+    login: login?.user ?? user,
+    via: login?.via ?? 'the configured password',
+    ...(login?.expiresAt && { expiresAt: login.expiresAt.toISOString() }),
     role: config.redshift.busUser ? 'busUser' : 'main user',
     credentials: temporary ? 'temporary' : 'static',
     version: facts.server_version,
   };
-  const who = `${where} as ${user} (${config.redshift.busUser ? 'redshift.busUser' : 'main user'}, ${temporary ? 'temporary' : 'static'} credentials), ${shortVersion(facts.server_version)}`;
+  const who = `${where} as ${identity} (${config.redshift.busUser ? 'redshift.busUser' : 'main user'}, ${temporary ? 'temporary' : 'static'} credentials), ${shortVersion(facts.server_version)}`;
   if (!facts.can_temp) {
     return fail(
       `${who}; ${user} lacks TEMP on the database`,
       'loads stage rows in temporary tables',
-      `GRANT TEMP ON DATABASE ${ident(String(redshiftConnection(config).database))} TO ${ident(user)}`,
+      `GRANT TEMP ON DATABASE ${ident(facts.db)} TO ${ident(user)}`,
       data,
     );
   }

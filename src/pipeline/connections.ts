@@ -1,6 +1,7 @@
 // The connections a command needs, built lazily from the configuration and closed together.
 import pg from 'pg';
-import { redshiftConnection, s3ClientSettings } from '../config/load.js';
+import { s3ClientSettings } from '../config/load.js';
+import { redshiftAccess, type RedshiftAccess } from '../warehouse/login/access.js';
 import type { RsetlConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { BusStore } from '../source/bus-store.js';
@@ -37,6 +38,7 @@ export async function connectSource(url: string, applicationName = 'rsetl'): Pro
 export function openConnections(config: RsetlConfig, options: SessionOptions = {}): Connections {
   let control: Promise<{ client: pg.Client; buses: BusStore }> | undefined;
   let store: ObjectStore | undefined;
+  const accesses = new Map<'owner' | 'bus', RedshiftAccess>();
   return {
     control() {
       control ??= (async () => {
@@ -53,7 +55,11 @@ export function openConnections(config: RsetlConfig, options: SessionOptions = {
       return store;
     },
     warehouse(schema, opts = {}) {
-      return WarehouseSession.connect(redshiftConnection(config, { asBusUser: !opts.asOwner }), schema, options);
+      const role = opts.asOwner ? 'owner' : 'bus';
+      // One access per role for the whole command: its temporary login is reused until it nears expiry.
+      let access = accesses.get(role);
+      if (!access) accesses.set(role, (access = redshiftAccess(config, role)));
+      return WarehouseSession.open(access, schema, options);
     },
     async close() {
       if (control) await (await control.catch(() => undefined))?.client.end().catch(() => undefined);

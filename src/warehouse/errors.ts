@@ -29,6 +29,12 @@ export function isConnectionError(e: unknown): boolean {
   );
 }
 
+/** The server refused the login itself (a wrong or expired password, an unknown user). */
+export function isLoginRefused(e: unknown): boolean {
+  const code = e instanceof WarehouseError ? e.server?.code : (e as PgLikeError | undefined)?.code;
+  return code === '28P01' || code === '28000';
+}
+
 export function classifyWarehouseError(e: unknown, phase: { duringCommit?: boolean; statement?: string } = {}): WarehouseError {
   if (e instanceof WarehouseError) return e;
   const err = (e ?? {}) as PgLikeError;

@@ -2,7 +2,8 @@
 // statements and COPYs, the figures the run log and the benchmark report (spec §6).
 import pg from 'pg';
 import { textTypes } from '../source/pg-types.js';
-import { classifyWarehouseError, isConnectionError, isQueryTimeout, unreachable } from './errors.js';
+import { classifyWarehouseError, isConnectionError, isLoginRefused, isQueryTimeout, unreachable } from './errors.js';
+import type { RedshiftAccess } from './login/access.js';
 import { ident } from './sql.js';
 
 /** How long one statement may take when the configuration does not say (redshift.statementTimeoutSeconds). */
@@ -27,6 +28,8 @@ export class WarehouseSession {
   statements = 0;
   copies = 0;
   private destroyed = false;
+  /** Who this session logged in as and how (set by `open`), for doctor. */
+  login: { user: string; via: string; expiresAt?: Date } | undefined;
 
   private constructor(
     private readonly client: pg.Client,
@@ -61,6 +64,33 @@ export class WarehouseSession {
     await session.query(`SET timezone TO 'UTC'`);
     if (schema) await session.query(`SET search_path TO ${ident(schema)}`);
     return session;
+  }
+
+  /**
+   * A session for a role's access (warehouse/login/): its login, fetched or cached, and when a
+   * cached temporary password is refused (it expired, or was rotated), one more try with a fresh
+   * one. A session already open is never affected by its password expiring: Redshift checks a
+   * password only when a connection logs in.
+   */
+  static async open(access: RedshiftAccess, schema?: string, options: SessionOptions = {}): Promise<WarehouseSession> {
+    let login = await access.login.login();
+    for (let attempt = 1; ; attempt++) {
+      const config: pg.ClientConfig = {
+        ...access.base,
+        user: login.user,
+        password: login.password,
+        ...(access.base.host === undefined && { host: login.host, ...(login.port !== undefined && { port: login.port }) }),
+        ...(access.base.database === undefined && login.database !== undefined && { database: login.database }),
+      };
+      try {
+        const session = await WarehouseSession.connect(config, schema, options);
+        session.login = { user: login.user, via: login.via, ...(login.expiresAt && { expiresAt: login.expiresAt }) };
+        return session;
+      } catch (e) {
+        if (attempt > 1 || access.login.mode === 'password' || !isLoginRefused(e)) throw e;
+        login = await access.login.login({ fresh: true });
+      }
+    }
   }
 
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(

@@ -20,7 +20,7 @@ describe('config schema', () => {
   it('gives every field its default when only the source is configured', () => {
     const c = valid({ source: SOURCE });
     expect(c.source).toEqual({ url: SOURCE.url, table: 'analyticfinder', controlSchema: 'rsetl' });
-    expect(c.redshift).toEqual({ port: 5439, ssl: true, statementTimeoutSeconds: 3600 });
+    expect(c.redshift).toEqual({ port: 5439, ssl: true, statementTimeoutSeconds: 3600, auth: 'password', autoCreate: false, durationSeconds: 900 });
     expect(c.s3).toMatchObject({ bucket: '', prefix: 'redshift-transfer', region: 'us-east-1', partSizeMb: 8, uploadConcurrency: 4, retentionHours: 168 });
     expect(c.s3.forcePathStyle).toBeUndefined();
     expect(c.poll).toEqual({
@@ -40,7 +40,7 @@ describe('config schema', () => {
   it('requires the source url by default, and the sections a command names', () => {
     expect(problems({})).toEqual(['source.url: required']);
     expect(problems({ source: SOURCE }, ['source', 'redshift', 's3'])).toEqual([
-      'redshift: give either url or host+database+user',
+      'redshift: give either url or host+database+user, or a redshift.auth that finds the endpoint (iam, serverless, secret)',
       's3.bucket: required',
     ]);
     expect(problems({}, [])).toEqual([]);
@@ -116,5 +116,41 @@ describe('config schema', () => {
 
   it('treats null as not set', () => {
     expect(valid({ source: SOURCE, redshift: { busUser: null, url: null }, s3: { endpoint: null } }).redshift.busUser).toBeUndefined();
+  });
+});
+
+describe('redshift.auth', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/rsetl-copy';
+  const SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rsetl-abc';
+  it('iam needs a cluster and a database, no host, and no password anywhere', () => {
+    const c = valid({ source: SOURCE, redshift: { auth: 'iam', clusterIdentifier: 'c1', database: 'dev', dbUser: 'rsetl_owner', iamRole: ROLE } });
+    expect(c.redshift).toMatchObject({ auth: 'iam', ssl: 'verify-full', durationSeconds: 900, autoCreate: false });
+    expect(problems({ source: SOURCE, redshift: { auth: 'iam', database: 'dev', iamRole: ROLE } })).toEqual([
+      'redshift.clusterIdentifier: required with redshift.auth "iam" (GetClusterCredentials names the cluster)',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { auth: 'iam', clusterIdentifier: 'c1', database: 'dev', iamRole: ROLE, password: 'x' } })).toEqual([
+      'redshift.password: not used with redshift.auth "iam": remove it (and any password in redshift.url)',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { auth: 'iam', clusterIdentifier: 'c1', database: 'dev', iamRole: ROLE, durationSeconds: 60 } })).toEqual([
+      'redshift.durationSeconds: must be a whole number from 900 to 3600',
+    ]);
+  });
+
+  it('serverless needs a workgroup, secret a secret ARN; the bus user may use its own mode', () => {
+    expect(problems({ source: SOURCE, redshift: { auth: 'serverless', database: 'dev', iamRole: ROLE } })).toEqual([
+      'redshift.workgroup: required with redshift.auth "serverless" (GetCredentials names the workgroup)',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { auth: 'secret', iamRole: ROLE, secretArn: 'not-an-arn' } })).toEqual([
+      'redshift.secretArn: must look like arn:aws:secretsmanager:<region>:<12 digits>:secret:<name>',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { auth: 'secret', iamRole: ROLE, secretArn: SECRET, busUser: { auth: 'iam' } } })).toEqual([
+      'redshift.busUser.dbUser: required with auth "iam" (the database user the ETL writes as)',
+      'redshift.clusterIdentifier: required for busUser.auth "iam"',
+    ]);
+    expect(problems({ source: SOURCE, redshift: { auth: 'iam', clusterIdentifier: 'c', database: 'd', iamRole: ROLE, busUser: { dbUser: 'rsetl_bus' } } })).toEqual([]);
+  });
+
+  it('an iam login needs no host for commands that need Redshift', () => {
+    expect(problems({ source: SOURCE, redshift: { auth: 'iam', clusterIdentifier: 'c', database: 'd', iamRole: ROLE } }, ['source', 'redshift'])).toEqual([]);
   });
 });
