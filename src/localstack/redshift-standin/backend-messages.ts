@@ -8,6 +8,16 @@ export function readyForQuery(status: TransactionStatus): Buffer {
   return new Writer().add(Buffer.from(status, 'latin1')).flush(0x5a /* Z */);
 }
 
+/** AuthenticationOk: the login succeeded. */
+export function authenticationOk(): Buffer {
+  return new Writer().addInt32(0).flush(0x52 /* R */);
+}
+
+/** AuthenticationCleartextPassword: the stand-in asks for the password itself (IAM logins). */
+export function authenticationCleartextPassword(): Buffer {
+  return new Writer().addInt32(3).flush(0x52 /* R */);
+}
+
 export function commandComplete(tag: string): Buffer {
   return new Writer().addCString(tag).flush(0x43 /* C */);
 }

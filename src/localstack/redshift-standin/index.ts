@@ -3,13 +3,24 @@
 // stl_load_errors/sys_load_error_detail for its own COPYs, and rejects PostgreSQL-only SQL that
 // Redshift rejects (spec §8; measured design in ../shared/reference/local-stack.md §4).
 import type { FaultSpec } from './faults.js';
+import type { TemporaryCredentials } from './temporary-credentials.js';
 
 export type { FaultSpec } from './faults.js';
 export { startRedshiftStandin } from './server.js';
+export { TemporaryCredentials, type IssuedCredential } from './temporary-credentials.js';
 
 export interface StandinOptions {
-  /** URL of the backing PostgreSQL database (user/password/db are passed through). */
+  /**
+   * URL of the backing PostgreSQL database. A client's own user and password are passed through;
+   * IAM logins (IAM:/IAMA:/IAMR: users) run on a session opened with this URL's user, which must be
+   * a superuser (SET SESSION AUTHORIZATION, CREATE USER).
+   */
   backendUrl: string;
+  /**
+   * The temporary passwords the local AWS control plane issues (src/localstack/aws/), which IAM
+   * logins must present; default: a table of the stand-in's own, exposed as `temporaryCredentials`.
+   */
+  temporaryCredentials?: TemporaryCredentials;
   s3: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** When set, a COPY naming another role fails like Redshift's S3 access denied. */
   acceptedIamRoles?: string[];
@@ -35,6 +46,8 @@ export interface RedshiftStandin {
   /** backendUrl with host/port replaced by the stand-in's. */
   readonly url: string;
   readonly port: number;
+  /** The temporary passwords IAM logins are checked against (the local AWS server issues into it). */
+  readonly temporaryCredentials: TemporaryCredentials;
   /**
    * The next statement(s) matching `match` fail with `error`, or the client socket is closed
    * before forwarding / after the backend executed it (a connection lost during COMMIT).

@@ -10,6 +10,7 @@ import { loadSqlParser } from './postgres-only-lint.js';
 import { S3Source } from './s3-source.js';
 import { StandinSession } from './session.js';
 import { StatementTransformer } from './statement-transform.js';
+import { TemporaryCredentials } from './temporary-credentials.js';
 
 export async function startRedshiftStandin(options: StandinOptions): Promise<RedshiftStandin> {
   // Built once and first: a bad certificate or key fails the start before anything is opened.
@@ -32,10 +33,17 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
   await logFor(backendDatabase).ensureSchema();
 
   const s3 = new S3Source(options.s3);
+  const credentials = options.temporaryCredentials ?? new TemporaryCredentials();
   const faults = new Faults();
   const sessions = new Set<StandinSession>();
   const context = {
-    backend: { host: backendUrl.hostname, port: Number(backendUrl.port || 5432) },
+    backend: {
+      host: backendUrl.hostname,
+      port: Number(backendUrl.port || 5432),
+      user: decodeURIComponent(backendUrl.username),
+      password: decodeURIComponent(backendUrl.password),
+    },
+    credentials,
     latency: { statementMs: options.latency?.statementMs ?? 0, copyMs: options.latency?.copyMs ?? 0 },
     acceptedIamRoles: options.acceptedIamRoles,
     copyPath: options.copyPath ?? 'auto',
@@ -58,6 +66,7 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
   return {
     url: url.toString(),
     port,
+    temporaryCredentials: credentials,
     injectFault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
     close() {

@@ -1,6 +1,8 @@
 // One client connection of the stand-in and its own backend connection (its own PostgreSQL
 // session, so temp tables, transactions and advisory locks are per client as on Redshift).
-// Authentication passes through untouched; after it, every client message is either forwarded
+// Authentication passes through untouched, except for IAM logins (IAM:/IAMA:/IAMR: users with a
+// temporary password from the local AWS control plane), which the stand-in checks itself
+// (iam-login.ts); after it, every client message is either forwarded
 // as is, forwarded rewritten (Redshift syntax), replaced by a statement that makes the backend
 // raise Redshift's error (rejected SQL, injected faults, failed COPY), or answered by the
 // stand-in itself (COPY from S3).
@@ -10,23 +12,29 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { serialize } from 'pg-protocol';
 import { BackendChannel } from './backend-channel.js';
 import {
-  commandComplete, negotiateProtocolVersion, notice, readyForQuery, withoutRaiseTraces, type TransactionStatus,
+  authenticationCleartextPassword, commandComplete, negotiateProtocolVersion, notice, readyForQuery, withoutRaiseTraces,
+  type TransactionStatus,
 } from './backend-messages.js';
+import type { BackendAccount } from './backend-login.js';
 import { findCopyFromS3, parseCopyFromS3 } from './copy-command.js';
 import { runCopyFromS3 } from './copy-load.js';
 import type { Faults, FaultSpec } from './faults.js';
 import { FrameReader, decodeParse, queryText } from './frames.js';
+import { iamLogin } from './iam-login.js';
 import { overlongIdentifierIn } from './identifier-length.js';
 import type { LoadLog } from './load-log.js';
 import { ResponseSegments } from './response-segments.js';
 import type { S3Source } from './s3-source.js';
 import { raiseStatement } from './sql-literal.js';
 import type { Token } from './sql-tokens.js';
-import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, backendStartup, parseStartup, untypedCode } from './startup.js';
+import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, backendStartup, parseStartup, untypedCode, type Startup } from './startup.js';
 import type { StatementTransformer } from './statement-transform.js';
+import { isIamLoginName, type TemporaryCredentials } from './temporary-credentials.js';
 
 export interface SessionContext {
-  backend: { host: string; port: number };
+  /** The backend, and the stand-in's own account on it (for the sessions of IAM logins). */
+  backend: BackendAccount;
+  credentials: TemporaryCredentials;
   latency: { statementMs: number; copyMs: number };
   acceptedIamRoles?: string[];
   copyPath: 'auto' | 'exact';
@@ -39,6 +47,7 @@ export interface SessionContext {
   onClose(session: StandinSession): void;
 }
 
+const PASSWORD = 0x70;
 const Q = 0x51, P = 0x50, B = 0x42, D = 0x44, E = 0x45, C = 0x43, H = 0x48, S = 0x53, Z = 0x5a, K = 0x4b;
 
 type Screened =
@@ -57,6 +66,8 @@ export class StandinSession {
   private backend: Socket | undefined;
   private channel: BackendChannel | undefined;
   private phase: 'startup' | 'auth' | 'ready' = 'startup';
+  /** Set while the stand-in itself authenticates an IAM login; undefined once its password came. */
+  private iamStartup: Startup | undefined;
   private status: TransactionStatus = 'I';
   private pid = 0;
   private database = '';
@@ -118,7 +129,8 @@ export class StandinSession {
     }
     for (const f of frames) {
       if (this.phase === 'startup') this.onFirstMessage(f);
-      else if (this.phase === 'auth') this.toBackend(f);
+      else if (this.phase === 'auth' && this.iamStartup && f[0] === PASSWORD) this.onIamPassword(f);
+      else if (this.phase === 'auth' && this.backend) this.toBackend(f);
       else this.queue.push(f);
     }
     void this.drain();
@@ -151,16 +163,52 @@ export class StandinSession {
     const startup = parseStartup(f);
     this.database = startup.params.database ?? startup.params.user ?? '';
     this.phase = 'auth';
-    const backend = connect({ host, port });
+    // Protocol 3.2 and later minor versions are answered as 3.0, which is all Redshift speaks.
+    if ((startup.version & 0xffff) > 0) this.client.write(negotiateProtocolVersion(0));
+    if (isIamLoginName(startup.params.user ?? '')) {
+      this.iamStartup = startup;
+      this.client.write(authenticationCleartextPassword());
+      return;
+    }
+    this.attachBackend(connect({ host, port }));
+    this.backend!.write(backendStartup(startup.params));
+  }
+
+  private attachBackend(backend: Socket): void {
     backend.setNoDelay(true);
     backend.on('data', (chunk) => this.onBackendData(chunk));
     backend.on('error', () => this.backendGone());
     backend.on('close', () => this.backendGone());
     this.backend = backend;
     this.channel = new BackendChannel(backend);
-    // Protocol 3.2 and later minor versions are answered as 3.0, which is all Redshift speaks.
-    if ((startup.version & 0xffff) > 0) this.client.write(negotiateProtocolVersion(0));
-    backend.write(backendStartup(startup.params));
+  }
+
+  /** The client's password for an IAM login: checked here, then the session opens as the mapped user. */
+  private onIamPassword(f: Buffer): void {
+    const startup = this.iamStartup!;
+    this.iamStartup = undefined;
+    const password = f.toString('utf8', 5, f.length - 1);
+    void iamLogin(startup, password, { credentials: this.ctx.credentials, backend: this.ctx.backend }).then((outcome) => {
+      if (!outcome.ok) {
+        if (!this.closed) this.client.end(outcome.error);
+        return;
+      }
+      if (this.closed) {
+        outcome.backend.destroy();
+        return;
+      }
+      this.attachBackend(outcome.backend);
+      this.pid = outcome.pid;
+      this.phase = 'ready';
+      this.status = 'I';
+      this.client.cork();
+      for (const m of outcome.greeting) {
+        if (m[0] === S) this.trackParameter(m);
+        this.toClient(m);
+      }
+      this.client.uncork();
+      void this.drain();
+    });
   }
 
   private onBackendData(chunk: Buffer): void {
