@@ -26,7 +26,7 @@ function fatal(code: string, message: string): Buffer {
 function setupSql(dbUser: string, autoCreate: boolean, groups: string[]): string {
   const missing = autoCreate
     ? // Two logins may create the same user at once; the second one finds it made.
-      `BEGIN CREATE USER ${ident(dbUser)}; EXCEPTION WHEN duplicate_object THEN NULL; END;`
+      `BEGIN CREATE USER ${ident(dbUser)}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;`
     : `RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = ${literal(`user "${dbUser}" does not exist`)};`;
   const ensure = `DO $rsetl_iam$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literal(dbUser)}) THEN ${missing} END IF; END $rsetl_iam$;`;
   const join = groups.map((g) => `ALTER GROUP ${ident(g)} ADD USER ${ident(dbUser)};`).join(' ');
