@@ -10,6 +10,8 @@ export interface StackPorts {
   postgres: number;
   redshift: number;
   s3: number;
+  /** The local AWS control plane (Redshift, Serverless and Secrets Manager APIs). */
+  aws: number;
 }
 
 export type StackService = keyof StackPorts;
@@ -20,6 +22,7 @@ const NAMES: Record<StackService, string> = {
   postgres: 'embedded PostgreSQL (source)',
   redshift: 'Redshift stand-in',
   s3: 'S3 server',
+  aws: 'local AWS API server',
 };
 
 export interface ChosenPorts {

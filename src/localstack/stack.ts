@@ -1,10 +1,13 @@
 // The whole local stack (spec §8): a source PostgreSQL with the application's outbox table, an
-// npm S3 server, and the Redshift stand-in in front of a real PostgreSQL — plus a ready rsetl
-// config file pointing at all three. Used by `rsetl dev up`, `rsetl demo`, the tests and the bench.
+// npm S3 server, the Redshift stand-in in front of a real PostgreSQL, and a local AWS control plane
+// that serves the stand-in as a provisioned cluster, a Serverless workgroup and an admin secret —
+// plus a ready rsetl config file pointing at them. Used by `rsetl dev up`, `rsetl demo`, the tests
+// and the bench.
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createOutboxTable } from '../demo/outbox.js';
+import { DEFAULT_CALLER, startLocalAws, type LocalAws } from './aws/index.js';
 import { makeDataDir } from './data-dir.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { startRedshiftStandin, type RedshiftStandin } from './redshift-standin/index.js';
@@ -13,6 +16,13 @@ import { choosePorts, rememberPorts, type StackService } from './stack-ports.js'
 
 export const LOCAL_IAM_ROLE = 'arn:aws:iam::000000000000:role/rsetl-local';
 export const LOCAL_BUCKET = 'rsetl-local';
+/** The provisioned cluster (DescribeClusters, GetClusterCredentials) the local AWS API serves. */
+export const LOCAL_CLUSTER_ID = 'rsetl-local';
+/** The Serverless workgroup (GetWorkgroup, GetCredentials) the local AWS API serves. */
+export const LOCAL_WORKGROUP = 'rsetl-local';
+/** The Secrets Manager secret with the stand-in admin's user and password, as Redshift stores a cluster's. */
+export const LOCAL_ADMIN_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:rsetl-local-admin';
+const LOCAL_SECURITY_GROUP = 'sg-0rsetl0local0000';
 
 export interface LocalStackOptions {
   /** Folder for the config file and (with `persist`) the PostgreSQL data. */
@@ -38,6 +48,19 @@ export interface LocalStack {
   s3Endpoint: string;
   bucket: string;
   iamRole: string;
+  /** The local AWS API (`redshift.awsEndpoint`): Redshift, Redshift Serverless and Secrets Manager. */
+  awsEndpoint: string;
+  /** Its server, for tests: deny/allow, setCredentialLifetime, putSecret, callCount, callerIdentity. */
+  aws: LocalAws;
+  /** What reaches the stand-in through it: `redshift.clusterIdentifier`, `redshift.workgroup`, `redshift.secretArn`. */
+  clusterIdentifier: string;
+  workgroup: string;
+  adminSecretArn: string;
+  /**
+   * The database user the AWS caller's identity maps to (GetCredentials, GetClusterCredentialsWithIAM):
+   * `IAMR:rsetl-local`, a superuser, as Serverless makes the identity that created a namespace.
+   */
+  callerDbUser: string;
   /** Path of the rsetl config file for this stack. */
   configPath: string;
   config: Record<string, unknown>;
@@ -55,7 +78,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const embedded = !options.sourceUrl || !options.backingUrl;
-    const services: StackService[] = [...(embedded ? (['postgres'] as const) : []), 'redshift', 's3'];
+    const services: StackService[] = [...(embedded ? (['postgres'] as const) : []), 'redshift', 's3', 'aws'];
     const { ports, warnings } = options.persist ? await choosePorts(dataDir, services) : { ports: {}, warnings: [] };
     let server: LocalPostgres | undefined;
     if (embedded) {
@@ -76,6 +99,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.latency ? { latency: options.latency } : {}),
     });
     stops.push(() => standin.close());
+    const aws = await startLocalAws({ temporaryCredentials: standin.temporaryCredentials, ...(ports.aws ? { port: ports.aws } : {}) });
+    stops.push(() => aws.stop());
+    const callerDbUser = await serveStandinOnAws(aws, standin.url, backingUrl);
     if (options.createOutbox !== false) {
       const client = new pg.Client({ connectionString: sourceUrl });
       await client.connect();
@@ -104,13 +130,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const configPath = join(dataDir, 'rsetl.config.json');
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
     await chmod(configPath, 0o600);
-    if (options.persist) await rememberPorts(dataDir, { ...(server ? { postgres: server.port } : {}), redshift: standin.port, s3: s3.port });
+    if (options.persist) {
+      await rememberPorts(dataDir, { ...(server ? { postgres: server.port } : {}), redshift: standin.port, s3: s3.port, aws: aws.port });
+    }
     return {
       sourceUrl,
       redshiftUrl: standin.url,
       s3Endpoint: s3.endpoint,
       bucket: LOCAL_BUCKET,
       iamRole: LOCAL_IAM_ROLE,
+      awsEndpoint: aws.endpoint,
+      aws,
+      clusterIdentifier: LOCAL_CLUSTER_ID,
+      workgroup: LOCAL_WORKGROUP,
+      adminSecretArn: LOCAL_ADMIN_SECRET_ARN,
+      callerDbUser,
       configPath,
       config,
       standin,
@@ -121,4 +155,55 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw e;
   }
+}
+
+/**
+ * Registers the stand-in with the local AWS API as Redshift would list it: a cluster and a
+ * Serverless workgroup whose endpoint is the stand-in, and the admin's credentials in a secret of
+ * the shape the Redshift console stores ({"username","password","engine","host","port",
+ * "dbClusterIdentifier","dbname"}). The caller's IAM identity gets its database user made a
+ * superuser in the backing database, as Redshift Serverless does for the identity that created a
+ * namespace with default settings, so IAM-identity logins can run rsetl's admin work locally.
+ */
+async function serveStandinOnAws(aws: LocalAws, standinUrl: string, backingUrl: string): Promise<string> {
+  const url = new URL(standinUrl);
+  const host = url.hostname;
+  const port = Number(url.port);
+  const database = decodeURIComponent(url.pathname.slice(1));
+  const admin = decodeURIComponent(url.username);
+  aws.putSecret(LOCAL_ADMIN_SECRET_ARN, {
+    username: admin,
+    password: decodeURIComponent(url.password),
+    engine: 'redshift',
+    host,
+    port,
+    dbClusterIdentifier: LOCAL_CLUSTER_ID,
+    dbname: database,
+  });
+  aws.addCluster({
+    id: LOCAL_CLUSTER_ID,
+    host,
+    port,
+    database,
+    masterUsername: admin,
+    iamRoles: [LOCAL_IAM_ROLE],
+    securityGroupIds: [LOCAL_SECURITY_GROUP],
+    masterPasswordSecretArn: LOCAL_ADMIN_SECRET_ARN,
+  });
+  aws.addWorkgroup({ name: LOCAL_WORKGROUP, host, port, securityGroupIds: [LOCAL_SECURITY_GROUP] });
+  aws.callerIdentity = DEFAULT_CALLER;
+  const callerDbUser = aws.callerDbUser;
+  const client = new pg.Client({ connectionString: backingUrl });
+  await client.connect();
+  try {
+    // Two stacks on one server may create it at the same moment; the second finds it made.
+    await client.query(
+      `DO $rsetl$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${client.escapeLiteral(callerDbUser)}) THEN ` +
+        `CREATE USER ${client.escapeIdentifier(callerDbUser)} SUPERUSER; END IF; ` +
+        `EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $rsetl$`,
+    );
+  } finally {
+    await client.end();
+  }
+  return callerDbUser;
 }

@@ -1,7 +1,8 @@
 // `rsetl dev up` as a developer uses it: one JSON line with the stack's URLs, psql-compatible
-// servers behind them, a ready config file, and a clean stop on SIGTERM; a restart on the same
+// servers behind them, the local AWS API serving the stand-in, a ready config file, and a clean stop on SIGTERM; a restart on the same
 // data folder keeps its data and its ports (so the config file stays valid), and a folder that
 // cannot be used is refused at once.
+import { DescribeClustersCommand, GetClusterCredentialsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { access, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -100,7 +101,7 @@ describe('rsetl dev up', () => {
     const dir = await tempDir();
     const up = await devUp(dir);
     const { info } = up;
-    expect(Object.keys(info).sort()).toEqual(['bucket', 'config', 'redshiftUrl', 's3Endpoint', 'sourceUrl']);
+    expect(Object.keys(info).sort()).toEqual(['awsEndpoint', 'bucket', 'config', 'redshiftUrl', 's3Endpoint', 'sourceUrl']);
     expect((await stat(info.config!)).mode & 0o777).toBe(0o600);
     // The passwords are in the config file only; the printed URLs mask them.
     const config = JSON.parse(await readFile(info.config!, 'utf8'));
@@ -119,6 +120,22 @@ describe('rsetl dev up', () => {
     await redshift.query('create table t (id int8 not null, e varchar(32) distkey) sortkey(id)');
     await expect(redshift.query('insert into t values (1, $1) on conflict do nothing', ['x'])).rejects.toThrow(/ON CONFLICT/i);
     await redshift.end();
+
+    // The AWS API at awsEndpoint lists the stand-in as cluster rsetl-local, and its temporary
+    // password opens it as the admin, as GetClusterCredentials does on Redshift.
+    const aws = new RedshiftClient({ endpoint: info.awsEndpoint!, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      const cluster = (await aws.send(new DescribeClustersCommand({ ClusterIdentifier: 'rsetl-local' }))).Clusters![0]!;
+      expect(cluster.Endpoint).toEqual({ Address: '127.0.0.1', Port: portOf(config.redshift.url) });
+      const admin = decodeURIComponent(new URL(config.redshift.url).username);
+      const creds = await aws.send(new GetClusterCredentialsCommand({ ClusterIdentifier: 'rsetl-local', DbUser: admin }));
+      const iam = new pg.Client({ host: '127.0.0.1', port: cluster.Endpoint!.Port, database: cluster.DBName, user: creds.DbUser, password: creds.DbPassword });
+      await iam.connect();
+      expect((await iam.query('select current_user as u')).rows).toEqual([{ u: admin }]);
+      await iam.end();
+    } finally {
+      aws.destroy();
+    }
     expect(await stopDevUp(up)).toEqual({ code: 143, signal: null });
   });
 
