@@ -2,15 +2,18 @@
 // clients ask for credentials, a real pg client logs in to the stand-in with what they return, and
 // the stand-in behaves as Redshift does: every issued password works until its own expiration, a
 // login after it is refused with 28P01 while a session opened before keeps working, the session
-// runs as the mapped database user, AutoCreate creates it and DbGroups are joined.
+// runs as the mapped database user, AutoCreate creates it and DbGroups are joined; also over TLS.
 import { GetClusterCredentialsCommand, GetClusterCredentialsWithIAMCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { GetCredentialsCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../src/localstack/aws/index.js';
+import { startRedshiftStandin } from '../../src/localstack/redshift-standin/index.js';
 import { adminUrl } from '../support/databases.js';
 import { startStandinFixture, type StandinFixture } from './standin-fixture.js';
 
@@ -198,6 +201,31 @@ describe('IAM logins on the stand-in', () => {
       s.on('error', reject);
     });
     expect(await slow).toMatchObject({ code: '57014' });
+  });
+
+  it('logs in over TLS too (a stand-in with a certificate, sharing the same issued passwords)', async () => {
+    const pem = (f: string) => readFileSync(fileURLToPath(new URL(`../fixtures/tls/${f}`, import.meta.url)), 'utf8');
+    const tls = await startRedshiftStandin({
+      backendUrl: fx.backendUrl,
+      s3: fx.s3,
+      tls: { cert: pem('server.pem'), key: pem('server.key') },
+      temporaryCredentials: fx.standin.temporaryCredentials,
+    });
+    try {
+      const user = name('tls');
+      await createUser(user);
+      const creds = await clusterCredentials({ DbUser: user });
+      const c = new pg.Client({ host: 'localhost', port: tls.port, database, user: creds.user, password: creds.password, ssl: { ca: pem('ca.pem') } });
+      await c.connect();
+      try {
+        expect((await c.query('select current_user as cu')).rows).toEqual([{ cu: user }]);
+        expect((c as unknown as { connection: { stream: { encrypted?: boolean } } }).connection.stream.encrypted).toBe(true);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await tls.close();
+    }
   });
 
   it('passes other users through to the backend as before', async () => {
