@@ -101,7 +101,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => standin.close());
     const aws = await startLocalAws({ temporaryCredentials: standin.temporaryCredentials, ...(ports.aws ? { port: ports.aws } : {}) });
     stops.push(() => aws.stop());
-    const callerDbUser = await serveStandinOnAws(aws, standin.url, backingUrl);
+    const { callerDbUser, warning } = await serveStandinOnAws(aws, standin.url, backingUrl);
+    if (warning) warnings.push(warning);
     if (options.createOutbox !== false) {
       const client = new pg.Client({ connectionString: sourceUrl });
       await client.connect();
@@ -165,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * superuser in the backing database, as Redshift Serverless does for the identity that created a
  * namespace with default settings, so IAM-identity logins can run rsetl's admin work locally.
  */
-async function serveStandinOnAws(aws: LocalAws, standinUrl: string, backingUrl: string): Promise<string> {
+async function serveStandinOnAws(aws: LocalAws, standinUrl: string, backingUrl: string): Promise<{ callerDbUser: string; warning?: string }> {
   const url = new URL(standinUrl);
   const host = url.hostname;
   const port = Number(url.port);
@@ -196,6 +197,16 @@ async function serveStandinOnAws(aws: LocalAws, standinUrl: string, backingUrl: 
   const client = new pg.Client({ connectionString: backingUrl });
   await client.connect();
   try {
+    // A --backing-url of a user who may not create superusers still serves everything else.
+    const { rows } = await client.query<{ su: boolean }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user');
+    if (!rows[0]?.su) {
+      return {
+        callerDbUser,
+        warning:
+          `the backing database's user is not a superuser: IAM logins to the stand-in (GetClusterCredentials, ` +
+          `GetCredentials) will fail; the stand-in needs one to open their sessions as the mapped user`,
+      };
+    }
     // Two stacks on one server may create it at the same moment; the second finds it made.
     await client.query(
       `DO $rsetl$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${client.escapeLiteral(callerDbUser)}) THEN ` +
@@ -205,5 +216,5 @@ async function serveStandinOnAws(aws: LocalAws, standinUrl: string, backingUrl: 
   } finally {
     await client.end();
   }
-  return callerDbUser;
+  return { callerDbUser };
 }

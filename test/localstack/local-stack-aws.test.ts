@@ -4,9 +4,14 @@
 import { DescribeClustersCommand, GetClusterCredentialsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { GetCredentialsCommand, GetWorkgroupCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_ADMIN_SECRET_ARN, LOCAL_CLUSTER_ID, LOCAL_IAM_ROLE, LOCAL_WORKGROUP } from '../../src/localstack/stack.js';
+import { LOCAL_ADMIN_SECRET_ARN, LOCAL_CLUSTER_ID, LOCAL_IAM_ROLE, LOCAL_WORKGROUP, startLocalStack } from '../../src/localstack/stack.js';
+import { adminUrl, newDatabase } from '../support/databases.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let t: TestStack;
@@ -98,6 +103,42 @@ describe('the local stack on its AWS API', () => {
       expect((await c.query('select current_user as u')).rows).toEqual([{ u: standin.user }]);
     } finally {
       secrets.destroy();
+    }
+  });
+});
+
+describe('a backing database whose user is not a superuser', () => {
+  it('still starts the stack and its AWS API, and warns that IAM logins cannot work', async () => {
+    const role = `plain_${randomBytes(3).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    const backing = new URL(await newDatabase('rs_plain'));
+    const dir = await mkdtemp(join(tmpdir(), 'rsetl-test-plain-'));
+    try {
+      await admin.query(`CREATE ROLE "${role}" LOGIN PASSWORD 'plain-pw'`);
+      await admin.query(`ALTER DATABASE "${backing.pathname.slice(1)}" OWNER TO "${role}"`);
+      backing.username = role;
+      backing.password = 'plain-pw';
+      const stack = await startLocalStack({ dataDir: dir, sourceUrl: await newDatabase('src_plain'), backingUrl: backing.toString(), createOutbox: false });
+      try {
+        expect(stack.warnings).toEqual([expect.stringMatching(/^the backing database's user is not a superuser: IAM logins to the stand-in/)]);
+        const secrets = new SecretsManagerClient({ endpoint: stack.awsEndpoint, region: 'us-east-1', credentials: stack.aws.credentials });
+        try {
+          const value = JSON.parse((await secrets.send(new GetSecretValueCommand({ SecretId: stack.adminSecretArn }))).SecretString!);
+          const c = await login({ host: value.host, port: value.port, database: value.dbname, user: value.username, password: value.password });
+          expect((await c.query('select current_user as u')).rows).toEqual([{ u: role }]);
+          await c.end();
+        } finally {
+          secrets.destroy();
+        }
+      } finally {
+        await stack.stop();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "${backing.pathname.slice(1)}" WITH (FORCE)`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS "${role}"`).catch(() => undefined);
+      await admin.end();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
