@@ -41,8 +41,18 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
   // Schema creation runs as the owner (main) user: the bus user owns nothing (seed-system.md §6.3).
   const migrations = await loadBuiltinMigrations();
   let migrationsRecorded: string[] = [];
-  // The ETL writer's database user, as its login names it (with IAM logins only AWS knows it).
-  const busUser = config.redshift.busUser ? dbUserOf(await redshiftAccess(config, 'bus').login.login()) : undefined;
+  // The ETL writer's database user, as its login names it (with IAM logins only AWS knows it). A
+  // temporary login logs in once first: with autoCreate the user exists only after its first login.
+  let busUser: string | undefined;
+  if (config.redshift.busUser) {
+    const mode = redshiftAccess(config, 'bus').login.mode;
+    if (mode === 'password') busUser = dbUserOf(await redshiftAccess(config, 'bus').login.login());
+    else {
+      const s = await conn.warehouse();
+      busUser = s.login ? dbUserOf(s.login) : undefined;
+      await s.close();
+    }
+  }
   const owner = await conn.warehouse(undefined, { asOwner: true });
   let warehouse: SchemaReport;
   try {

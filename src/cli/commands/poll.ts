@@ -49,11 +49,14 @@ export function renderSummary(out: Output, s: PollSummary, opts: { loop?: boolea
 }
 
 /**
- * 1 while any bus is failing (cron alerts); 69 when a bus failed this run because a service was
- * unreachable (the source lost mid-poll, Redshift down): the operator looks at the network first.
+ * 1 while any bus is failing (cron alerts); 77 when a bus failed this run because a permission is
+ * missing (an IAM action denied, a grant revoked), 69 when a service was unreachable (the source lost
+ * mid-poll, Redshift down): the operator knows where to look first.
  */
 export function pollExitCode(s: PollSummary): number {
-  if (s.buses.some((b) => b.status === 'failed' && b.error.kind === 'unreachable')) return EXIT.UNREACHABLE;
+  const failedWith = (kind: string) => s.buses.some((b) => b.status === 'failed' && b.error.kind === kind);
+  if (failedWith('permission')) return EXIT.PERMISSION;
+  if (failedWith('unreachable')) return EXIT.UNREACHABLE;
   return s.failing.length > 0 || s.buses.some((b) => b.status === 'failed') ? EXIT.FAILED : EXIT.OK;
 }
 
