@@ -61,6 +61,8 @@ export interface LocalStack {
    * `IAMR:rsetl-local`, a superuser, as Serverless makes the identity that created a namespace.
    */
   callerDbUser: string;
+  /** The same stack with redshift.auth "iam": no database password (rsetl.iam.config.json). */
+  iamConfigPath: string;
   /** Path of the rsetl config file for this stack. */
   configPath: string;
   config: Record<string, unknown>;
@@ -131,6 +133,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const configPath = join(dataDir, 'rsetl.config.json');
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
     await chmod(configPath, 0o600);
+    // The same stack reached the way production deployments log in: temporary credentials from the
+    // local GetClusterCredentials, no database password in the file (README "Production deployment").
+    const standinUrl = new URL(standin.url);
+    const iamConfig = {
+      ...config,
+      $comment: 'Written by rsetl for the local stack: redshift.auth "iam", no database password; the endpoint comes from DescribeClusters.',
+      redshift: {
+        auth: 'iam',
+        clusterIdentifier: LOCAL_CLUSTER_ID,
+        database: decodeURIComponent(standinUrl.pathname.slice(1)),
+        dbUser: decodeURIComponent(standinUrl.username),
+        region: aws.region,
+        accessKeyId: aws.credentials.accessKeyId,
+        secretAccessKey: aws.credentials.secretAccessKey,
+        awsEndpoint: aws.endpoint,
+        iamRole: LOCAL_IAM_ROLE,
+        ssl: false,
+      },
+    };
+    const iamConfigPath = join(dataDir, 'rsetl.iam.config.json');
+    await writeFile(iamConfigPath, JSON.stringify(iamConfig, null, 2) + '\n', { mode: 0o600 });
+    await chmod(iamConfigPath, 0o600);
     if (options.persist) {
       await rememberPorts(dataDir, { ...(server ? { postgres: server.port } : {}), redshift: standin.port, s3: s3.port, aws: aws.port });
     }
@@ -147,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       adminSecretArn: LOCAL_ADMIN_SECRET_ARN,
       callerDbUser,
       configPath,
+      iamConfigPath,
       config,
       standin,
       warnings,

@@ -3,7 +3,7 @@
 // data folder keeps its data and its ports (so the config file stays valid), and a folder that
 // cannot be used is refused at once.
 import { DescribeClustersCommand, GetClusterCredentialsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { access, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -96,6 +96,15 @@ async function hold(port: number): Promise<Server> {
   return server;
 }
 
+/** `rsetl <args>` to completion. */
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, ['bin/rsetl', ...args], { timeout: 60_000 }, (e, stdout, stderr) =>
+      resolve({ status: e ? ((e as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    ),
+  );
+}
+
 describe('rsetl dev up', () => {
   it('prints one JSON line, serves the source and Redshift URLs, and stops cleanly on SIGTERM', async () => {
     const dir = await tempDir();
@@ -136,6 +145,12 @@ describe('rsetl dev up', () => {
     } finally {
       aws.destroy();
     }
+    // Beside the config file, the same stack as production logs in: no database password at all.
+    const iamConfig = join(dir, 'rsetl.iam.config.json');
+    const iamText = await readFile(iamConfig, 'utf8');
+    expect(JSON.stringify(JSON.parse(iamText).redshift)).not.toMatch(/password|"url"/i);
+    const init = await runCli(['init-etl', 'dev_iam', '--domain', '1', '--config', iamConfig]);
+    expect(init.status, init.stderr).toBe(0);
     expect(await stopDevUp(up)).toEqual({ code: 143, signal: null });
   });
 
