@@ -7,7 +7,6 @@ import type { Bus } from '../source/bus-store.js';
 import type { Connections } from '../pipeline/connections.js';
 import { assertBusSchemaName } from '../warehouse/sql.js';
 import { redshiftAccess } from '../warehouse/login/access.js';
-import { dbUserOf } from '../warehouse/login/login.js';
 import { createWarehouseSchema, type SchemaReport } from '../warehouse/schema.js';
 import { UsageError } from '../errors.js';
 import { MIGRATION_TABLE, recordAsApplied, tableExists } from './migration-ledger.js';
@@ -41,16 +40,20 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
   // Schema creation runs as the owner (main) user: the bus user owns nothing (seed-system.md §6.3).
   const migrations = await loadBuiltinMigrations();
   let migrationsRecorded: string[] = [];
-  // The ETL writer's database user, as its login names it (with IAM logins only AWS knows it). A
-  // temporary login logs in once first: with autoCreate the user exists only after its first login.
+  // The ETL writer's database user. With a password it is the configured user; with any other
+  // login only Redshift knows it (IAMR:<role>, or a user autoCreate makes at its first login), so
+  // the writer logs in once and asks.
   let busUser: string | undefined;
   if (config.redshift.busUser) {
-    const mode = redshiftAccess(config, 'bus').login.mode;
-    if (mode === 'password') busUser = dbUserOf(await redshiftAccess(config, 'bus').login.login());
+    const access = redshiftAccess(config, 'bus');
+    if (access.transport === 'postgres' && access.login.mode === 'password') busUser = (await access.login.login()).user;
     else {
       const s = await conn.warehouse();
-      busUser = s.login ? dbUserOf(s.login) : undefined;
-      await s.close();
+      try {
+        busUser = (await s.query<{ u: string }>('SELECT current_user AS u')).rows[0]?.u;
+      } finally {
+        await s.close();
+      }
     }
   }
   const owner = await conn.warehouse(undefined, { asOwner: true });

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import type { StatementTiming } from '../warehouse/session.js';
 import { describeError } from './exit-codes.js';
 import { pathOption } from './option-values.js';
+import { stopRequested } from './signals.js';
 import { createOutput } from './render.js';
 
 /** `-v`: one statement as `   12 ms  COPY "stage" FROM … → 1234 rows` (its first 160 characters). */
@@ -86,7 +87,10 @@ export async function runCommand(
       return loaded;
     },
     async connections(require = ['source']) {
-      conns ??= openConnections(await ctx.config(require), out.isVerbose ? { onStatement: (st) => out.verbose(statementLine(st)) } : {});
+      conns ??= openConnections(await ctx.config(require), {
+        ...(out.isVerbose && { onStatement: (st: StatementTiming) => out.verbose(statementLine(st)) }),
+        shouldStop: stopRequested,
+      });
       return conns;
     },
   };

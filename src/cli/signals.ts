@@ -8,12 +8,17 @@ export interface StopSignals {
   dispose: () => void;
 }
 
+/** The stop signal this process received, if any: a Data API statement in flight is cancelled then. */
+let received: 'SIGINT' | 'SIGTERM' | undefined;
+export const stopRequested = (): boolean => received !== undefined;
+
 export function installStopSignals(): StopSignals {
   let got: 'SIGINT' | 'SIGTERM' | undefined;
   let done = false;
   const handler = (sig: 'SIGINT' | 'SIGTERM') => {
     if (got || done) process.exit(sig === 'SIGINT' ? 130 : 143);
     got = sig;
+    received = sig;
     process.stderr.write(`rsetl: ${sig} received, stopping after the current load (again to force)\n`);
   };
   const onInt = () => handler('SIGINT');

@@ -112,6 +112,13 @@ const redshiftSection = z
       sslRootCert: text().optional(), // a PEM file of CAs that replaces the shipped Redshift CA bundle (config/tls.ts)
       busUser: busUserSection.optional(),
       auth: authMode().default('password'),
+      /**
+       * How statements reach Redshift: "postgres" (the wire protocol on port 5439, default) or
+       * "data-api" (the Redshift Data API over HTTPS: no network path to the cluster needed).
+       */
+      transport: z.enum(['postgres', 'data-api'], { error: 'must be "postgres" or "data-api"' }).default('postgres'),
+      /** data-api: how long an idle Data API session (and a crashed load's open transaction) lives. */
+      dataApiSessionKeepAliveSeconds: int(60, 86_400).default(120),
       dbUser: text().optional(),
       dbGroups: z.array(text(), { error: 'must be a list of group names' }).optional(),
       autoCreate: bool().default(false),
@@ -174,12 +181,19 @@ const redshiftSection = z
  * "no password anywhere" is the point of the other modes, so a leftover one is an error.
  */
 function authProblems(
-  r: { auth: AuthMode; password?: string | undefined; clusterIdentifier?: string | undefined; workgroup?: string | undefined; secretArn?: string | undefined; dbUser?: string | undefined; dbGroups?: string[] | undefined; busUser?: z.output<typeof busUserSection> | undefined; accessKeyId?: string | undefined; secretAccessKey?: string | undefined; profile?: string | undefined },
+  r: { auth: AuthMode; transport: 'postgres' | 'data-api'; password?: string | undefined; clusterIdentifier?: string | undefined; workgroup?: string | undefined; secretArn?: string | undefined; dbUser?: string | undefined; dbGroups?: string[] | undefined; busUser?: z.output<typeof busUserSection> | undefined; accessKeyId?: string | undefined; secretAccessKey?: string | undefined; profile?: string | undefined },
   database: string | undefined,
   fromUrl: { password?: string | undefined } | undefined,
   problem: (path: string, message: string) => void,
 ): void {
   const mode = `with redshift.auth "${r.auth}"`;
+  if (r.transport === 'data-api') {
+    if (r.auth === 'password') problem('auth', 'the Data API logs in with IAM or a secret: set redshift.auth to "iam", "serverless" or "secret" with redshift.transport "data-api"');
+    if (database === undefined) problem('database', 'required with redshift.transport "data-api"');
+    if (r.auth === 'secret' && r.clusterIdentifier === undefined && r.workgroup === undefined) {
+      problem('clusterIdentifier', 'required with redshift.transport "data-api" and a secret: name the cluster (or redshift.workgroup)');
+    }
+  }
   if (r.auth !== 'password' && (r.password !== undefined || fromUrl?.password !== undefined)) {
     problem('password', `not used ${mode}: remove it (and any password in redshift.url)`);
   }

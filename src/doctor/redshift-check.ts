@@ -31,15 +31,23 @@ const DOCTOR_STATEMENT_TIMEOUT_SECONDS = 120;
 
 async function connect(config: RsetlConfig): Promise<{ session: WarehouseSession; where: string }> {
   const access = redshiftAccess(config, 'bus');
-  access.base = { ...access.base, query_timeout: Math.min(config.redshift.statementTimeoutSeconds, DOCTOR_STATEMENT_TIMEOUT_SECONDS) * 1000 };
-  const pg = access.base;
+  if (access.transport === 'postgres') {
+    access.base = { ...access.base, query_timeout: Math.min(config.redshift.statementTimeoutSeconds, DOCTOR_STATEMENT_TIMEOUT_SECONDS) * 1000 };
+  }
+  const pg = access.transport === 'postgres' ? access.base : { database: config.redshift.database };
   const mode = config.redshift.busUser?.auth ?? (config.redshift.busUser?.password !== undefined ? 'password' : config.redshift.auth);
-  let where = pg.host === undefined ? `the endpoint redshift.auth "${mode}" finds` : `${pg.host}:${pg.port}/${pg.database}`;
+  const host = 'host' in pg ? pg.host : undefined;
+  let where =
+    access.transport === 'data-api'
+      ? `the Redshift Data API (${access.describe})`
+      : host === undefined
+        ? `the endpoint redshift.auth "${mode}" finds`
+        : `${host}:${'port' in pg ? pg.port : ''}/${pg.database}`;
   let user = '(no user)';
   const keys = credentialKeys(config);
   try {
     const session = await WarehouseSession.open(access, undefined);
-    if (pg.host === undefined) where = `(endpoint from AWS)/${pg.database ?? ''}`;
+    if (access.transport === 'postgres' && host === undefined) where = `(endpoint from AWS)/${pg.database ?? ''}`;
     return { session, where };
   } catch (e) {
     const message = (e as Error).message;

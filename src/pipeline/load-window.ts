@@ -20,7 +20,7 @@ import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted } from './extract.js';
 import type { ProgressSink } from './load-progress.js';
 import { replayFromIds } from './dead-letter-replay.js';
-import { findByLoadId } from '../warehouse/ledger.js';
+import { committedLoad } from '../warehouse/ledger.js';
 import { applyLoad, type StagedTableWork } from '../warehouse/load.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
@@ -254,7 +254,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       // The connection died during COMMIT: only the ledger knows whether the load committed.
       await deps.resetWarehouse();
       const again = await deps.warehouse();
-      if (await findByLoadId(again, bus.id, loadId)) result = { outcome: 'loaded' as const };
+      if (await committedLoad(again, bus.id, loadId)) result = { outcome: 'loaded' as const };
       else {
         // The outcome is known now: nothing was applied, so this is an ordinary retryable failure.
         const settled = new WarehouseError(`${e.message}; the ledger shows the load did not commit, nothing was applied`, 'transient', {

@@ -2,7 +2,7 @@
 // lock, loaded until caught up or the time budget is spent. A bus held by another process is
 // skipped and reported; a failing bus is recorded, backed off, and makes the run exit 1.
 import type { RsetlConfig } from '../config/schema.js';
-import { EventError, isRsetlError, messageOf, WarehouseError } from '../errors.js';
+import { EventError, isRsetlError, messageOf, StoppedError, WarehouseError } from '../errors.js';
 import { isConnectionError, unreachable } from '../warehouse/errors.js';
 import { BusStore, type Bus, type RunRecord } from '../source/bus-store.js';
 import { retryDelaySeconds } from './backoff.js';
@@ -148,6 +148,9 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       );
       return { busId, schema: bus.schemaName, status, loads, after };
     } catch (thrown) {
+      // Stopped by the operator mid-statement (Data API: the statement was cancelled and the load
+      // rolled back): not a failure of the bus.
+      if (thrown instanceof StoppedError) throw thrown;
       const e = classified(thrown);
       const failures = bus.failureCount + 1;
       const pause = config.poll.maxFailures > 0 && failures >= config.poll.maxFailures;

@@ -64,8 +64,24 @@ async function findOne(s: WarehouseSession, busId: number, column: 'from_state' 
 /** The committed load that started from this watermark, if any. */
 export const findByStart = (s: WarehouseSession, busId: number, fromState: string) => findOne(s, busId, 'from_state', fromState);
 
-/** The committed load with this id, if any (after a connection lost during COMMIT). */
+/** The committed load with this id, if any. */
 export const findByLoadId = (s: WarehouseSession, busId: number, loadId: string) => findOne(s, busId, 'load_id', loadId);
+
+/**
+ * After a COMMIT whose answer was lost: whether that load committed, asked only once the load's
+ * transaction has ended. The load held the ledger's lock; taking it waits for a COMMIT still running
+ * on the server (a dropped connection, a Data API statement still executing), so the answer is
+ * final and never "not yet".
+ */
+export async function committedLoad(s: WarehouseSession, busId: number, loadId: string): Promise<LedgerHit | undefined> {
+  await s.query('BEGIN');
+  try {
+    await s.query(`LOCK ${ident(LEDGER_TABLE)}`);
+    return await findByLoadId(s, busId, loadId);
+  } finally {
+    await s.rollback();
+  }
+}
 
 export async function insertEntry(s: WarehouseSession, e: LedgerEntry): Promise<void> {
   await s.query(

@@ -41,6 +41,7 @@ export async function applyLoad(
   const byName = new Map(work.map((w) => [w.table.name, w]));
   const ordered = TABLE_DEFS.map((t) => byName.get(t.name)).filter((w): w is StagedTableWork => w !== undefined);
   const temps: string[] = [];
+  s.label(`rsetl:${entry.loadId}`);
   await s.query('BEGIN');
   try {
     // Locking the ledger first, then the targets in one fixed order, makes concurrent writers to

@@ -20,7 +20,16 @@ describe('config schema', () => {
   it('gives every field its default when only the source is configured', () => {
     const c = valid({ source: SOURCE });
     expect(c.source).toEqual({ url: SOURCE.url, table: 'analyticfinder', controlSchema: 'rsetl' });
-    expect(c.redshift).toEqual({ port: 5439, ssl: true, statementTimeoutSeconds: 3600, auth: 'password', autoCreate: false, durationSeconds: 900 });
+    expect(c.redshift).toEqual({
+      port: 5439,
+      ssl: true,
+      statementTimeoutSeconds: 3600,
+      auth: 'password',
+      transport: 'postgres',
+      dataApiSessionKeepAliveSeconds: 120,
+      autoCreate: false,
+      durationSeconds: 900,
+    });
     expect(c.s3).toMatchObject({ bucket: '', prefix: 'redshift-transfer', region: 'us-east-1', partSizeMb: 8, uploadConcurrency: 4, retentionHours: 168 });
     expect(c.s3.forcePathStyle).toBeUndefined();
     expect(c.poll).toEqual({

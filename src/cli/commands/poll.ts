@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { pollLoop } from '../../pipeline/poll-loop.js';
 import { pollOnce, type PollSummary } from '../../pipeline/poller.js';
-import { UsageError } from '../../errors.js';
+import { StoppedError, UsageError } from '../../errors.js';
 import type { LoadProgress } from '../../pipeline/load-progress.js';
 import type { LoadOutcome } from '../../pipeline/load-window.js';
 import { EXIT } from '../exit-codes.js';
@@ -109,9 +109,19 @@ export function registerPoll(program: Command): void {
           shouldStop: stop.requested,
           ...loadReporter(out),
         };
-        const summary = opts.loop
-          ? await pollLoop(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}), onPass: (s) => renderSummary(out, s, { loop: true }) })
-          : await pollOnce(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}) });
+        let summary: PollSummary;
+        try {
+          summary = opts.loop
+            ? await pollLoop(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}), onPass: (s) => renderSummary(out, s, { loop: true }) })
+            : await pollOnce(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}) });
+        } catch (e) {
+          // A Data API statement cancelled by the stop: its load rolled back, nothing half-applied.
+          if (e instanceof StoppedError && stop.signal()) {
+            out.info('stopped: the load in flight was cancelled on Redshift and rolled back');
+            return stop.signal() === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
+          }
+          throw e;
+        }
         if (out.json) out.result(summary);
         else if (!opts.loop) renderSummary(out, summary);
         const signal = stop.signal();
