@@ -1,13 +1,13 @@
 // The whole local stack (spec §8): a source PostgreSQL with the application's outbox table, an
 // npm S3 server, the Redshift stand-in in front of a real PostgreSQL, and a local AWS control plane
-// that serves the stand-in as a provisioned cluster, a Serverless workgroup and an admin secret —
-// plus a ready rsetl config file pointing at them. Used by `rsetl dev up`, `rsetl demo`, the tests
-// and the bench.
+// that serves the stand-in as a provisioned cluster, a Serverless workgroup and an admin secret,
+// and runs Redshift Data API statements on it — plus a ready rsetl config file pointing at them.
+// Used by `rsetl dev up`, `rsetl demo`, the tests and the bench.
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createOutboxTable } from '../demo/outbox.js';
-import { DEFAULT_CALLER, startLocalAws, type LocalAws } from './aws/index.js';
+import { DEFAULT_CALLER, startLocalAws, type DataApiSettings, type LocalAws } from './aws/index.js';
 import { makeDataDir } from './data-dir.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
 import { startRedshiftStandin, type RedshiftStandin } from './redshift-standin/index.js';
@@ -40,6 +40,8 @@ export interface LocalStackOptions {
   latency?: { statementMs?: number; copyMs?: number };
   /** Create the outbox table in the source (default true). */
   createOutbox?: boolean;
+  /** The local Data API's latency, quotas, retention and page size (also settable later on `aws.dataApi`). */
+  dataApi?: DataApiSettings;
 }
 
 export interface LocalStack {
@@ -50,7 +52,12 @@ export interface LocalStack {
   iamRole: string;
   /** The local AWS API (`redshift.awsEndpoint`): Redshift, Redshift Serverless and Secrets Manager. */
   awsEndpoint: string;
-  /** Its server, for tests: deny/allow, setCredentialLifetime, putSecret, callCount, callerIdentity. */
+  /**
+   * The Redshift Data API's endpoint (the RedshiftDataClient's `endpoint`): the same server, which
+   * runs the statements on the stand-in for cluster and workgroup `rsetl-local` and the admin secret.
+   */
+  dataApiEndpoint: string;
+  /** Its server, for tests: deny/allow, setCredentialLifetime, putSecret, callCount, callerIdentity, dataApi. */
   aws: LocalAws;
   /** What reaches the stand-in through it: `redshift.clusterIdentifier`, `redshift.workgroup`, `redshift.secretArn`. */
   clusterIdentifier: string;
@@ -101,7 +108,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.latency ? { latency: options.latency } : {}),
     });
     stops.push(() => standin.close());
-    const aws = await startLocalAws({ temporaryCredentials: standin.temporaryCredentials, ...(ports.aws ? { port: ports.aws } : {}) });
+    const aws = await startLocalAws({
+      temporaryCredentials: standin.temporaryCredentials,
+      ...(ports.aws ? { port: ports.aws } : {}),
+      ...(options.dataApi ? { dataApi: options.dataApi } : {}),
+    });
     stops.push(() => aws.stop());
     const { callerDbUser, warning } = await serveStandinOnAws(aws, standin.url, backingUrl);
     if (warning) warnings.push(warning);
@@ -165,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucket: LOCAL_BUCKET,
       iamRole: LOCAL_IAM_ROLE,
       awsEndpoint: aws.endpoint,
+      dataApiEndpoint: aws.endpoint,
       aws,
       clusterIdentifier: LOCAL_CLUSTER_ID,
       workgroup: LOCAL_WORKGROUP,

@@ -1,8 +1,9 @@
 // `rsetl dev up` as a developer uses it: one JSON line with the stack's URLs, psql-compatible
-// servers behind them, the local AWS API serving the stand-in, a ready config file, and a clean stop on SIGTERM; a restart on the same
-// data folder keeps its data and its ports (so the config file stays valid), and a folder that
-// cannot be used is refused at once.
+// servers behind them, the local AWS API (and Data API) serving the stand-in, a ready config file,
+// and a clean stop on SIGTERM; a restart on the same data folder keeps its data and its ports (so
+// the config file stays valid), and a folder that cannot be used is refused at once.
 import { DescribeClustersCommand, GetClusterCredentialsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import { ExecuteStatementCommand, GetStatementResultCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { access, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -110,7 +111,7 @@ describe('rsetl dev up', () => {
     const dir = await tempDir();
     const up = await devUp(dir);
     const { info } = up;
-    expect(Object.keys(info).sort()).toEqual(['awsEndpoint', 'bucket', 'config', 'redshiftUrl', 's3Endpoint', 'sourceUrl']);
+    expect(Object.keys(info).sort()).toEqual(['awsEndpoint', 'bucket', 'config', 'dataApiEndpoint', 'redshiftUrl', 's3Endpoint', 'sourceUrl']);
     expect((await stat(info.config!)).mode & 0o777).toBe(0o600);
     // The passwords are in the config file only; the printed URLs mask them.
     const config = JSON.parse(await readFile(info.config!, 'utf8'));
@@ -142,6 +143,17 @@ describe('rsetl dev up', () => {
       await iam.connect();
       expect((await iam.query('select current_user as u')).rows).toEqual([{ u: admin }]);
       await iam.end();
+      // The Data API at dataApiEndpoint runs SQL on the same stand-in, logged in the same way.
+      const data = new RedshiftDataClient({ endpoint: info.dataApiEndpoint!, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      try {
+        const run = await data.send(
+          new ExecuteStatementCommand({ ClusterIdentifier: 'rsetl-local', Database: cluster.DBName, DbUser: admin, Sql: 'select count(*) as n from t', WaitTimeSeconds: 20 }),
+        );
+        expect(run.Status).toBe('FINISHED');
+        expect((await data.send(new GetStatementResultCommand({ Id: run.Id }))).Records).toEqual([[{ longValue: 0 }]]);
+      } finally {
+        data.destroy();
+      }
     } finally {
       aws.destroy();
     }

@@ -15,7 +15,7 @@ export function registerDev(program: Command): void {
   dev
     .command('up')
     .description('start the embedded PostgreSQL, S3 server, Redshift stand-in and local AWS API; stay up until SIGINT/SIGTERM')
-    .option('--json', 'print ONE line {"sourceUrl","redshiftUrl","s3Endpoint","bucket","awsEndpoint","config"} (passwords masked: they are in the config file)')
+    .option('--json', 'print ONE line {"sourceUrl","redshiftUrl","s3Endpoint","bucket","awsEndpoint","dataApiEndpoint","config"} (passwords masked: they are in the config file)')
     .option('--data-dir <dir>', 'where the stack keeps its data and config file', pathOption('out-dir'), '.rsetl')
     .option('--source-url <url>', 'use this PostgreSQL as the source instead of the embedded one', urlOption('postgres'))
     .option('--backing-url <url>', 'use this PostgreSQL database behind the Redshift stand-in', urlOption('postgres'))
@@ -44,6 +44,8 @@ export function registerDev(program: Command): void {
           // The Redshift, Serverless and Secrets Manager APIs (redshift.awsEndpoint): cluster and
           // workgroup "rsetl-local", the admin's secret, all at the stand-in.
           awsEndpoint: stack.awsEndpoint,
+          // The Redshift Data API (a RedshiftDataClient's endpoint): the same server, same names.
+          dataApiEndpoint: stack.dataApiEndpoint,
           config: stack.configPath,
         };
         for (const w of stack.warnings) out.warn(w);

@@ -1,22 +1,26 @@
 // The local AWS control plane: Amazon Redshift (DescribeClusters, GetClusterCredentials,
-// GetClusterCredentialsWithIAM), Redshift Serverless (GetWorkgroup, GetCredentials) and Secrets
-// Manager (GetSecretValue), served over the real wire protocols so rsetl's own AWS SDK clients run
-// unchanged against it. Temporary passwords it issues go into the stand-in's credential table,
-// where its IAM logins check them.
+// GetClusterCredentialsWithIAM), Redshift Serverless (GetWorkgroup, GetCredentials), Secrets
+// Manager (GetSecretValue) and the Redshift Data API (data-api.ts), served over the real wire
+// protocols so rsetl's own AWS SDK clients run unchanged against it. Temporary passwords it issues
+// go into the stand-in's credential table, where its IAM logins check them.
 //
-// Its one liberty: setCredentialLifetime() lets tests issue passwords that expire in seconds (AWS
-// issues 900 to 3600). Otherwise it keeps AWS's rules: each call issues a new password, several
-// stay valid at once, DurationSeconds outside 900–3600 is refused, and an action a test denied
-// answers AccessDenied the way the service does.
+// Its liberties: setCredentialLifetime() lets tests issue passwords that expire in seconds (AWS
+// issues 900 to 3600), and `dataApi` lets them slow statements down, lower the Data API's quotas
+// and retention, and inject faults. Otherwise it keeps AWS's rules: each call issues a new
+// password, several stay valid at once, DurationSeconds outside 900–3600 is refused, and an action
+// a test denied answers AccessDenied the way the service does.
 import type { Server } from 'node:http';
 import { listenLocal } from '../free-port.js';
 import type { TemporaryCredentials } from '../redshift-standin/temporary-credentials.js';
 import { dbUserOfCaller } from './caller-identity.js';
+import { DataApi } from './data-api.js';
+import type { CallFault, DataApiLatency, DataApiSettings, StatementFault } from './data-api-controls.js';
 import { AwsRegistry, type AwsAction, type LocalCluster, type LocalWorkgroup } from './registry.js';
 import { createAwsServer } from './server.js';
 
 export { AWS_ACTIONS, type AwsAction, type LocalCluster, type LocalWorkgroup } from './registry.js';
 export { DEFAULT_CALLER, LOCAL_ACCOUNT, dbUserOfCaller } from './caller-identity.js';
+export type { CallFault, DataApiLatency, DataApiSettings, StatementFault } from './data-api-controls.js';
 
 export interface LocalAwsOptions {
   /** Where issued temporary passwords go: the stand-in's `temporaryCredentials`. */
@@ -26,6 +30,37 @@ export interface LocalAwsOptions {
   /** Default 127.0.0.1 and a free port. */
   host?: string;
   port?: number;
+  /** The Data API's latency, quotas, retention and page size (see LocalDataApi). */
+  dataApi?: DataApiSettings;
+}
+
+/** What tests steer and inspect in the local Redshift Data API. */
+export interface LocalDataApi {
+  /**
+   * Slows statements down: ms SUBMITTED before they are picked, ms STARTED before their SQL runs,
+   * and `ms` more for those whose SQL matches `match` (a slow COMMIT); undefined: none at all.
+   */
+  setLatency(latency: DataApiLatency | undefined): void;
+  /** Statements active at once before ActiveStatementsExceededException (AWS: 200 per cluster). */
+  setMaxActiveStatements(n: number): void;
+  /** How long a statement and its result are kept after it ended (AWS: 24 hours). */
+  setResultRetention(ms: number): void;
+  /** The GetStatementResult page: at most `rows` rows and about `bytes` bytes (default 1000 / 64 KiB). */
+  setPageLimits(limits: { rows?: number; bytes?: number }): void;
+  /**
+   * The next statement(s) whose SQL matches fail on the server with this message and SQLSTATE (a
+   * failed COMMIT ends its transaction, as on the server).
+   */
+  failNext(fault?: StatementFault): void;
+  /** The next call(s) of the action fail before they are served (default InternalServerException, 500). */
+  failNextCall(action: AwsAction, fault?: CallFault): void;
+  clearFaults(): void;
+  /** The SQLSTATE of a FAILED statement (or `<id>:<n>` part): the service's Error text has none. */
+  sqlState(id: string): string | undefined;
+  /** A session's state as ListSessions would give it, or undefined for an id it never issued. */
+  sessionState(id: string): 'AVAILABLE' | 'BUSY' | 'CLOSED' | undefined;
+  /** Statements SUBMITTED, PICKED or STARTED now. */
+  activeStatements(): number;
 }
 
 export interface LocalAws {
@@ -52,13 +87,20 @@ export interface LocalAws {
   callCount(action: AwsAction): number;
   callCounts(): Partial<Record<AwsAction, number>>;
   resetCallCounts(): void;
+  /** The Redshift Data API on the same endpoint; its calls count as `redshift-data:<Operation>`. */
+  readonly dataApi: LocalDataApi;
   stop(): Promise<void>;
 }
 
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const region = options.region ?? 'us-east-1';
   const registry = new AwsRegistry(region, options.temporaryCredentials);
-  const server: Server = createAwsServer(registry);
+  const dataApi = new DataApi(registry);
+  if (options.dataApi) {
+    dataApi.controls.apply(options.dataApi);
+    if (options.dataApi.resultRetentionMs !== undefined) dataApi.statements.retentionMs = retention(options.dataApi.resultRetentionMs);
+  }
+  const server: Server = createAwsServer(registry, dataApi);
   const port = await listenLocal(server, options.port, options.host);
   const host = options.host ?? '127.0.0.1';
   let stopping: Promise<void> | undefined;
@@ -86,13 +128,39 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     callCount: (action) => registry.callCount(action),
     callCounts: () => registry.callCounts(),
     resetCallCounts: () => registry.resetCallCounts(),
+    dataApi: {
+      setLatency: (l) => dataApi.controls.setLatency(l),
+      setMaxActiveStatements: (n) => dataApi.controls.apply({ maxActiveStatements: n }),
+      setResultRetention: (ms) => void (dataApi.statements.retentionMs = retention(ms)),
+      setPageLimits: ({ rows, bytes }) => dataApi.controls.apply({ ...(rows !== undefined ? { pageRows: rows } : {}), ...(bytes !== undefined ? { pageBytes: bytes } : {}) }),
+      failNext: (f) => dataApi.controls.failNext(f),
+      failNextCall: (action, f) => dataApi.controls.failNextCall(action, f),
+      clearFaults: () => dataApi.controls.clearFaults(),
+      sqlState(id) {
+        const found = dataApi.statements.find(id);
+        if (!found) return undefined;
+        return found.part === undefined ? found.statement.sqlState : found.statement.parts[found.part]!.sqlState;
+      },
+      sessionState: (id) => dataApi.sessions.all().find((s) => s.id === id)?.state,
+      activeStatements: () => dataApi.statements.activeCount(),
+    },
     stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The SDK keeps connections alive; they must not hold the close open.
-        server.closeAllConnections();
-      });
+      stopping ??= (async () => {
+        const closed = new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // The SDK keeps connections alive; they must not hold the close open.
+          server.closeAllConnections();
+        });
+        // Running statements are cancelled and sessions closed before the stand-in goes away.
+        await dataApi.close();
+        await closed;
+      })();
       return stopping;
     },
   };
+}
+
+function retention(ms: number): number {
+  if (!(ms > 0)) throw new Error(`a result retention must be a positive number of milliseconds, not ${ms}`);
+  return ms;
 }

@@ -14,6 +14,12 @@ export const AWS_ACTIONS = [
   'redshift-serverless:GetWorkgroup',
   'redshift-serverless:GetCredentials',
   'secretsmanager:GetSecretValue',
+  'redshift-data:ExecuteStatement',
+  'redshift-data:BatchExecuteStatement',
+  'redshift-data:DescribeStatement',
+  'redshift-data:GetStatementResult',
+  'redshift-data:CancelStatement',
+  'redshift-data:ListStatements',
 ] as const;
 
 export type AwsAction = (typeof AWS_ACTIONS)[number];
@@ -74,7 +80,8 @@ export class AwsRegistry {
     if (!this.denied.has(action)) return;
     const [service] = action.split(':');
     // Query services (Redshift) answer AccessDenied with 403; JSON services say AccessDeniedException,
-    // with the status their model gives it (403 for Redshift Serverless, 400 for Secrets Manager).
+    // with the status their model gives it (403 for Redshift Serverless), else the generic 400
+    // (Secrets Manager, the Data API, whose model has no AccessDeniedException).
     const [code, status] =
       service === 'redshift' ? ['AccessDenied', 403] : service === 'redshift-serverless' ? ['AccessDeniedException', 403] : ['AccessDeniedException', 400];
     const reason = service === 'redshift' ? '' : ` because no identity-based policy allows the ${action} action`;
