@@ -20,6 +20,7 @@ export type ValueKind =
   | { type: 'name' }
   | { type: 'text'; max: number }
   | { type: 'sql' }
+  | { type: 'choice'; choices: readonly string[] }
   | { type: 'password' }
   | { type: 'aws'; what: 'cluster' | 'workgroup' | 'region' | 'profile' }
   | { type: 'url'; what: 'postgres' | 'redshift' }
@@ -108,6 +109,14 @@ export function textOption(max: number): ValueParser<string> {
       throw new InvalidArgumentError(`must be text of 1 to ${max.toLocaleString('en-US')} characters, without control characters`);
     }
     return v;
+  });
+}
+
+/** One of a few words. */
+export function choiceOption<T extends string>(choices: readonly T[]): ValueParser<T> {
+  return parser({ type: 'choice', choices }, (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of: ${choices.join(', ')}`);
+    return value as T;
   });
 }
 

@@ -24,7 +24,9 @@ export interface DemoResult {
   failed?: PollSummary['buses'];
 }
 
-export async function runDemo(opts: { users?: number; sections?: number; keep?: boolean; onProgress?: (msg: string) => void } = {}): Promise<DemoResult> {
+export async function runDemo(
+  opts: { users?: number; sections?: number; keep?: boolean; transport?: 'postgres' | 'data-api'; onProgress?: (msg: string) => void } = {},
+): Promise<DemoResult> {
   const started = Date.now();
   const say = opts.onProgress ?? (() => undefined);
   const dir = await mkdtemp(join(tmpdir(), 'rsetl-demo-'));
@@ -32,7 +34,14 @@ export async function runDemo(opts: { users?: number; sections?: number; keep?: 
   const stack = await startLocalStack({ dataDir: dir });
   const schema = 'demo';
   try {
-    const { config } = await loadConfig({ path: stack.configPath, require: ['source', 'redshift', 's3'] });
+    // Over the Data API the demo logs in as production would: the stack's IAM config, no password.
+    const dataApi = opts.transport === 'data-api';
+    if (dataApi) say('loading through the local Redshift Data API');
+    const { config } = await loadConfig({
+      path: dataApi ? stack.iamConfigPath : stack.configPath,
+      require: ['source', 'redshift', 's3'],
+      env: { ...process.env, ...(dataApi && { RSETL_REDSHIFT_TRANSPORT: 'data-api' }) },
+    });
     const conn = openConnections(config);
     try {
       const end = new Date(Date.now() - 60_000);

@@ -69,6 +69,8 @@ function badValues(kind: ValueKind, rng: Rng, f: Fixtures): string[] {
       return ['', '   ', 'x'.repeat(kind.max + 1), `a${String.fromCharCode(1 + Math.floor(rng() * 8))}b`];
     case 'sql':
       return ['', '  \n ', '-- only a comment', '/* nothing */'];
+    case 'choice':
+      return [random(), `${kind.choices[0]}x`, kind.choices[0]!.toUpperCase()];
     case 'password':
       return ['Sh0rt', 'alllowercase1', 'NoDigitsHere', "Has'Quote1", 'Sp ace1Aa', random()];
     case 'aws':

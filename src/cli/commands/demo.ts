@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { intOption } from '../option-values.js';
+import { choiceOption, intOption } from '../option-values.js';
 import { runCommand, withCommonOptions } from '../context.js';
 
 export function registerDemo(program: Command): void {
@@ -10,8 +10,9 @@ export function registerDemo(program: Command): void {
       .description('run the whole cycle on an embedded local stack: generate LMS events, init-etl, poll, show rows per table')
       .option('--users <n>', 'learners to simulate (1 to 10,000)', intOption(1, 10_000))
       .option('--sections <n>', 'course sections to simulate (1 to 100)', intOption(1, 100))
+      .option('--transport <how>', 'how rsetl reaches the stand-in: postgres (default) or data-api (the local Redshift Data API)', choiceOption(['postgres', 'data-api'] as const))
       .addHelpText('after', '\nExample:\n  npx rsetl demo\n'),
-  ).action(async (opts: { users?: number; sections?: number }, cmd: Command) =>
+  ).action(async (opts: { users?: number; sections?: number; transport?: 'postgres' | 'data-api' }, cmd: Command) =>
     runCommand(cmd, async ({ out }) => {
       const { runDemo } = await import('../../demo/run-demo.js'); // heavy: the whole local stack
       const r = await runDemo({ ...opts, onProgress: (m) => !out.json && out.info(m) });

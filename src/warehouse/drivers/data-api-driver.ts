@@ -28,6 +28,7 @@ import type { LoginSettings } from '../login/login-settings.js';
 import { pgErrorFromDataApi } from './data-api-errors.js';
 import { dataApiSql } from './data-api-params.js';
 import type { SqlDriver, StatementResult } from './driver.js';
+import { crashPoint } from '../../crash-points.js';
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'ABORTED']);
 const THROTTLED = new Set(['ActiveStatementsExceededException', 'ActiveSessionsExceededException', 'ThrottlingException', 'TooManyRequestsException']);
@@ -107,6 +108,7 @@ export class DataApiDriver implements SqlDriver {
       ...(this.sessionId ? { SessionId: this.sessionId } : { ...target(this.settings), SessionKeepAliveSeconds: this.options.keepAliveSeconds }),
     };
     const id = await this.submit(input, sql);
+    if (phase.duringCommit) crashPoint('commit-submitted');
     const described = await this.await(id, sql, phase);
     if (described.Status !== 'FINISHED') {
       const message = described.Error ?? `statement ${described.Status?.toLowerCase() ?? 'failed'}`;
@@ -149,7 +151,8 @@ export class DataApiDriver implements SqlDriver {
         throw err;
       }
       if (TERMINAL.has(d.Status ?? '')) return d;
-      if (!phase.duringCommit && this.options.shouldStop?.()) {
+      // A stop cancels the work, never the statement that ends a transaction (COMMIT or ROLLBACK).
+      if (!phase.duringCommit && !/^\s*(ROLLBACK|COMMIT|END)\b/i.test(sql) && this.options.shouldStop?.()) {
         await this.cancel(id);
         throw new StoppedError('SIGTERM');
       }
