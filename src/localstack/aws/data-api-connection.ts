@@ -60,8 +60,16 @@ export class DataConnection {
   }
 
   async query(sql: string): Promise<RawResult> {
-    const r = await this.client.query({ text: sql, rowMode: 'array' });
-    return { command: r.command, rowCount: r.rowCount, fields: r.fields, rows: r.rows as Array<Array<string | null>> };
+    try {
+      const r = await this.client.query({ text: sql, rowMode: 'array' });
+      return { command: r.command, rowCount: r.rowCount, fields: r.fields, rows: r.rows as Array<Array<string | null>> };
+    } catch (e) {
+      // A FATAL error (the backend was terminated) or one without a server code (the socket
+      // ended) leaves no connection behind, whether or not the client's 'end' event came yet.
+      const { severity, code } = e as { severity?: string; code?: string };
+      if (!code || severity === 'FATAL' || severity === 'PANIC') this.closed = true;
+      throw e;
+    }
   }
 
   /** Asks the server to cancel what runs on this connection now (a no-op when nothing runs). */

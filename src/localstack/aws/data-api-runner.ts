@@ -57,10 +57,18 @@ export async function runStatement(s: DataStatement, session: DataSession | unde
   const abort = new AbortController();
   let conn: DataConnection | undefined;
   let inFlight = false;
+  // A CancelRequest travels on its own socket and can overtake the query it is meant for (which
+  // the stand-in screens first): the backend ignores it then, so it is repeated while the query runs.
+  const cancelWhileRunning = async () => {
+    while (inFlight && conn) {
+      await conn.cancel();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
   cancelHooks.set(s, () => {
     s.cancelRequested = true;
     abort.abort();
-    if (inFlight) void conn?.cancel();
+    void cancelWhileRunning();
   });
   try {
     await pause(ctx.controls.latency.submitMs, abort.signal);
@@ -80,8 +88,8 @@ export async function runStatement(s: DataStatement, session: DataSession | unde
       inFlight = true;
       try {
         const pending = conn!.query(sql);
-        // A cancel that came between the check and the send would find nothing running.
-        if (s.cancelRequested) void conn!.cancel();
+        // A cancel that came between the check and the send would have found nothing running.
+        if (s.cancelRequested) void cancelWhileRunning();
         return await pending;
       } finally {
         inFlight = false;
