@@ -13,6 +13,10 @@ export interface BenchArgs {
   skipWindowed: boolean;
   skipLatency: boolean;
   skipBaselines: boolean;
+  /** No latency run through the Data API. */
+  skipDataApi: boolean;
+  /** The Data API's own cost per call (ms a statement waits before it starts). */
+  latencyDataApiMs: number;
   /** How long `poll --loop --bus X` runs idle to measure its cost on the source. */
   idleLoopSeconds: number;
   /** Runs of baselines (a) and (b), the fastest reported. */
@@ -39,6 +43,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --skip-windowed             no windowed run (speedupVsWindowed is null)
   --skip-latency              no latency-model runs at all (coalesced and windowed)
   --skip-baselines            no baselines (a), (b), (c)
+  --skip-data-api             no latency run through the Redshift Data API
+  --latency-data-api MS       the Data API's own cost per statement on top of the latency model (default 50)
   --idle-loop-seconds N       how long poll --loop --bus X idles for its source-queries figure (default 30)
   --repeats N                 runs of baselines (a) and (b); the fastest is reported (default 3)
   --cpu-prof                  also profile an extra rsetl run of the same events (node --cpu-prof), summarised
@@ -71,6 +77,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'skip-latency': { type: 'boolean' },
       'skip-baselines': { type: 'boolean' },
       'idle-loop-seconds': { type: 'string' },
+      'skip-data-api': { type: 'boolean' },
+      'latency-data-api': { type: 'string' },
       repeats: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       keep: { type: 'boolean' },
@@ -90,6 +98,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     skipLatency: values['skip-latency'] ?? false,
     skipBaselines: values['skip-baselines'] ?? false,
     idleLoopSeconds: positiveInt('idle-loop-seconds', values['idle-loop-seconds'], 30),
+    skipDataApi: values['skip-data-api'] ?? false,
+    latencyDataApiMs: positiveInt('latency-data-api', values['latency-data-api'], 50, 0),
     repeats: positiveInt('repeats', values.repeats, 3),
     cpuProf: values['cpu-prof'] ?? false,
     keep: values.keep ?? false,

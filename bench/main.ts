@@ -1,7 +1,7 @@
 // `npm run bench`: rsetl's throughput end to end against the local stack, and the baselines it is
 // compared with, all measured in the same run on this machine. See report.ts for what each figure
 // means and README's "Benchmark" section for how to run it.
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -263,12 +263,31 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
       }
       windowed = { ...figures(run), maxEventsPerLoad: size, projected, projectedEvents: source.events, projectedWallMs: Math.round(projectedWallMs), projectedEventsPerSecond: source.events / (projectedWallMs / 1000) };
     }
+    // The same events and latency model through the Redshift Data API (every statement an HTTPS
+    // call, awaited with DescribeStatement), with the API's own cost per call on top.
+    let dataApi: NonNullable<BenchResult['latency']>['dataApi'] = null;
+    if (!args.skipDataApi) {
+      stack2.aws.dataApi.setLatency({ submitMs: args.latencyDataApiMs });
+      const iam = JSON.parse(await readFile(stack2.iamConfigPath, 'utf8')) as Record<string, any>;
+      const aConfig = await writeChildConfig(
+        { ...iam, redshift: { ...iam.redshift, transport: 'data-api' } }, latencySourceUrl!, { intervalSeconds: 240 },
+        join(work, 'stack-latency', 'data-api.config.json'),
+      );
+      const aBus = await createBus(aConfig, latencySourceUrl!, 'bench_api', ROOT_ID, since, join(work, 'data-api'));
+      log(`latency model, coalesced, through the Data API (${args.latencyDataApiMs} ms per call before a statement starts): ${source.events} events`);
+      const run = await pollUntilCaughtUp({
+        label: 'data-api+latency', configPath: aConfig, sourceUrl: latencySourceUrl!, busId: aBus, schema: 'bench_api',
+        expectedEvents: source.events, warehousePort: stack2.standin.port, workDir: join(work, 'data-api'), nodeOptions: args.childNodeOptions, log,
+      });
+      dataApi = { ...figures(run), callMs: args.latencyDataApiMs, wallRatioToPostgres: run.wallMs / coalesced.wallMs };
+    }
     await stack2.stop();
     stack2 = undefined;
     stopStack2();
     latency = {
       ...lat,
       coalesced: figures(coalesced),
+      dataApi,
       windowed,
       speedupVsWindowed: windowed ? windowed.projectedWallMs / coalesced.wallMs : null,
     };
@@ -285,6 +304,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   busy('baseline (a)', raw?.foreignCpuCores);
   busy('the coalesced latency run', latency?.coalesced.foreignCpuCores);
   busy('the windowed latency run', latency?.windowed?.foreignCpuCores);
+  busy('the Data API latency run', latency?.dataApi?.foreignCpuCores);
   const result: BenchResult = {
     events: source.events,
     eventsPerSecond: m.eventsPerSecond,

@@ -95,6 +95,8 @@ export interface BenchResult {
     statementMs: number;
     copyMs: number;
     coalesced: RunFigures;
+    /** The coalesced run again through the Redshift Data API (redshift.transport "data-api"). */
+    dataApi: (RunFigures & { callMs: number; wallRatioToPostgres: number }) | null;
     windowed: WindowedFigures | null;
     speedupVsWindowed: number | null;
   } | null;
@@ -194,6 +196,14 @@ export function renderReport(r: BenchResult): string {
     const rows: Array<[string, string, string?]> = [
       ['coalesced (rsetl default)', `${int(l.coalesced.eventsPerSecond)} events/s`, `${secs(l.coalesced.wallMs)}, ${l.coalesced.loads} loads, ${l.coalesced.copies} COPYs, ${l.coalesced.statements} statements`],
     ];
+    if (l.dataApi) {
+      const d = l.dataApi;
+      rows.push([
+        `coalesced through the Data API (+${d.callMs} ms per call)`,
+        `${int(d.eventsPerSecond)} events/s`,
+        `${secs(d.wallMs)} (${fixed(d.wallRatioToPostgres, 2)}× the postgres transport's), ${d.loads} loads, ${d.copies} COPYs, ${d.statements} statements`,
+      ]);
+    }
     if (l.windowed) {
       const w = l.windowed;
       rows.push([

@@ -131,6 +131,10 @@ describe('a row Redshift rejects, over the Data API', () => {
     expect(shown.stdout + shown.stderr).toMatch(/rejected row: table pagenavevent, column url/);
     expect(shown.stdout + shown.stderr).toContain(`offending event: id ${error.context.event.id}`);
     expect(await ledgerRows(env, bus)).toBe(0);
+    // Give the column back, retry: the bus loads and stops failing (so later polls of the file exit 0).
+    await env.t.warehouse(`alter table api_rejected.pagenavevent alter column url type varchar(1024)`);
+    await cliOk(['unblock', '--bus', bus.schema, '--retry'], dataApi);
+    await expectOracle(env, bus);
   });
 });
 
@@ -157,5 +161,23 @@ describe('SIGTERM during a long COPY over the Data API', () => {
     expect((await busRow(env, bus)).failure_count).toBe(0);
     await cliOk(['poll', '--bus', bus.schema], dataApi);
     await expectOracle(env, bus);
+  });
+});
+
+describe('throttling', () => {
+  it('ActiveStatementsExceededException is waited out: two polls at once, one statement allowed at a time, both load', async () => {
+    const a = await dataApiBus('api_throttle_a', '1441');
+    const b = await dataApiBus('api_throttle_b', '1442');
+    const api = env.t.stack.aws.dataApi;
+    api.setMaxActiveStatements(1);
+    try {
+      const [ra, rb] = await Promise.all([env.cli(['poll', '--bus', a.schema], { config: dataApi }), env.cli(['poll', '--bus', b.schema], { config: dataApi })]);
+      expect(ra.status, ra.stderr).toBe(0);
+      expect(rb.status, rb.stderr).toBe(0);
+    } finally {
+      api.setMaxActiveStatements(200);
+    }
+    await expectOracle(env, a);
+    await expectOracle(env, b);
   });
 });

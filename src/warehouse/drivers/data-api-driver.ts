@@ -4,7 +4,7 @@
 // One rsetl session is one Data API session (SessionKeepAliveSeconds on the first statement, then
 // SessionId): its statements run in order on one database session, so temp tables, SET and an
 // explicit BEGIN … COMMIT span calls exactly as on a pg connection. Every statement is submitted
-// with ExecuteStatement and then awaited with DescribeStatement (backing off from 20 ms to 1 s);
+// with ExecuteStatement and then awaited with DescribeStatement's long polling (WaitTimeSeconds);
 // a result set is read with GetStatementResult, page by page. A busy cluster's throttling
 // (ActiveStatementsExceededException, HTTP 429) is waited out. The Data API reports a failed
 // statement as text ("ERROR: …", no SQLSTATE): the code is recovered from the text where Redshift's
@@ -31,6 +31,7 @@ import type { SqlDriver, StatementResult } from './driver.js';
 import { crashPoint } from '../../crash-points.js';
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'ABORTED']);
+const LONG_POLL_SECONDS = 2;
 const THROTTLED = new Set(['ActiveStatementsExceededException', 'ActiveSessionsExceededException', 'ThrottlingException', 'TooManyRequestsException']);
 
 export interface DataApiOptions {
@@ -140,10 +141,12 @@ export class DataApiDriver implements SqlDriver {
   /** Waits for a terminal status; cancels the statement when asked to stop (never a COMMIT) or when it runs too long. */
   private async await(id: string, sql: string, phase: { duringCommit?: boolean }): Promise<DescribeStatementCommandOutput> {
     const deadline = Date.now() + this.options.statementTimeoutMs;
-    for (let wait = 20; ; wait = Math.min(wait * 2, 1000)) {
+    for (;;) {
       let d: DescribeStatementCommandOutput;
       try {
-        d = await this.client.send(new DescribeStatementCommand({ Id: id }));
+        // Long polling: the answer comes as soon as the statement ends, or after LONG_POLL_SECONDS
+        // (short enough to notice a stop request between two waits).
+        d = await this.client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: LONG_POLL_SECONDS }));
       } catch (e) {
         // Not knowing how a COMMIT ended is the unknown outcome the ledger settles.
         const err = this.apiFailure(e, 'redshift-data:DescribeStatement', sql);
@@ -162,7 +165,6 @@ export class DataApiDriver implements SqlDriver {
           context: { statement: sql.slice(0, 300), dataApiStatementId: id },
         });
       }
-      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
