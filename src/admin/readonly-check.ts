@@ -22,6 +22,11 @@ export interface ReadonlyCheck {
   defaultsFor: string[];
   /** Creators (owners of existing relations, and the user running rsetl) without such defaults. */
   defaultsMissingFor: string[];
+  /**
+   * Creators whose default privileges this user cannot see: pg_default_acl shows a user who is not
+   * a superuser only its own entries, so for others it cannot say (run --check as a superuser).
+   */
+  defaultsUnknownFor: string[];
   /** USAGE, SELECT on every relation, and defaults for every creator. */
   complete: boolean;
 }
@@ -54,7 +59,7 @@ async function defaultAcls(s: WarehouseSession, schema: string, users: Map<strin
 export async function checkReadonly(s: WarehouseSession, schema: string, group: string): Promise<ReadonlyCheck> {
   const ns = await s.query<{ nspacl: string | null }>('SELECT nspacl FROM pg_namespace WHERE nspname = $1', [schema]);
   if (!ns.rows[0]) {
-    return { schema, group, schemaExists: false, usage: false, relations: [], defaultsFor: [], defaultsMissingFor: [], complete: false };
+    return { schema, group, schemaExists: false, usage: false, relations: [], defaultsFor: [], defaultsMissingFor: [], defaultsUnknownFor: [], complete: false };
   }
   const usage = groupHas(ns.rows[0].nspacl, group, 'U').granted;
   const users = await userNames(s);
@@ -62,6 +67,8 @@ export async function checkReadonly(s: WarehouseSession, schema: string, group: 
     `SELECT c.relname, c.relkind, c.relacl, c.relowner
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p')
+        -- A materialized view's backing table (mv_tbl__<name>__0) is Redshift's, read through the MV.
+        AND left(c.relname, 8) <> 'mv_tbl__'
       ORDER BY c.relname`,
     [schema],
   );
@@ -73,9 +80,14 @@ export async function checkReadonly(s: WarehouseSession, schema: string, group: 
   }));
   const defaults = await defaultAcls(s, schema, users);
   const defaultsFor = [...new Set(defaults.filter((d) => groupHas(d.acl, group, 'r').granted).map((d) => d.creator))].sort();
-  const me = (await s.query<{ u: string }>('SELECT current_user AS u')).rows[0]?.u;
+  const who = (await s.query<{ u: string; superuser: boolean }>('SELECT current_user AS u, usesuper AS superuser FROM pg_user WHERE usename = current_user')).rows[0];
+  const me = who?.u;
   const creators = new Set([...relations.map((r) => r.owner).filter((o): o is string => o !== null), ...(me ? [me] : [])]);
-  const defaultsMissingFor = [...creators].filter((c) => !defaultsFor.includes(c)).sort();
+  const uncovered = [...creators].filter((c) => !defaultsFor.includes(c)).sort();
+  // Without superuser rights only this user's own entries are visible: the others are unknown.
+  const visible = (c: string) => who?.superuser === true || c === me;
+  const defaultsMissingFor = uncovered.filter(visible);
+  const defaultsUnknownFor = uncovered.filter((c) => !visible(c));
   return {
     schema,
     group,
@@ -84,6 +96,7 @@ export async function checkReadonly(s: WarehouseSession, schema: string, group: 
     relations,
     defaultsFor,
     defaultsMissingFor,
+    defaultsUnknownFor,
     complete: usage && relations.every((r) => r.select) && defaultsMissingFor.length === 0,
   };
 }

@@ -7,7 +7,7 @@ import { outboxTableName } from '../source/outbox.js';
 import { eventsStageName } from '../stage/event-origin.js';
 import type { ObjectStore } from '../stage/object-store.js';
 import type { StagedTable } from '../stage/staged-load.js';
-import { diagnoseCopyFailure, type LoadErrorDetail } from '../warehouse/diagnose.js';
+import { diagnoseCopyFailure, type DiagnosisScope, type LoadErrorDetail } from '../warehouse/diagnose.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
 export interface OffendingEvent {
@@ -18,8 +18,10 @@ export interface OffendingEvent {
 }
 
 export interface CopyFailureExplanation {
-  copyError: LoadErrorDetail & { table: string };
+  copyError?: LoadErrorDetail & { table: string };
   event?: OffendingEvent;
+  /** Why Redshift's load-error views could not be read (the load's own error stands regardless). */
+  diagnosisProblems?: string[];
 }
 
 async function eventIdAt(store: ObjectStore, shadow: StagedTable | undefined, index: number): Promise<string | undefined> {
@@ -41,10 +43,10 @@ export async function explainCopyFailure(
   store: ObjectStore,
   staged: Map<string, StagedTable>,
   source: pg.ClientBase,
-  q: { table: string; bus: Bus },
+  q: { table: string; bus: Bus; scope: DiagnosisScope },
 ): Promise<CopyFailureExplanation | undefined> {
-  const detail = await diagnoseCopyFailure(w);
-  if (!detail) return undefined;
+  const { detail, problems } = await diagnoseCopyFailure(w, q.scope);
+  if (!detail) return problems.length > 0 ? { diagnosisProblems: problems } : undefined;
   for (const st of staged.values()) {
     const part = st.parts.findIndex((k) => store.url(k) === detail.file);
     if (part < 0) continue;

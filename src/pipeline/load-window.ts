@@ -267,7 +267,11 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       }
     } else {
       if (e instanceof WarehouseError && e.failureClass === 'data' && /^\s*COPY/i.test(String(e.context.statement ?? ''))) {
-        const why = await explainCopyFailure(w, deps.objectStore(), x.staged, deps.source, { table: settings.sourceTable, bus }).catch(() => undefined);
+        // The load's own files, since an hour before it began (clock skew between hosts).
+        const scope = { fileUrlPrefix: deps.objectStore().url(keyPrefix), since: formatPgTimestamp((started - 3_600_000) * 1000) };
+        const why = await explainCopyFailure(w, deps.objectStore(), x.staged, deps.source, { table: settings.sourceTable, bus, scope }).catch(
+          (d: unknown) => ({ diagnosisProblems: [`the diagnosis failed: ${(d as Error).message}`] }),
+        );
         if (why) Object.assign(e.context, why);
       }
       throw withLoad(e, loadId, keyPrefix, bus);

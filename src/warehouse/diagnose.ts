@@ -1,7 +1,10 @@
-// After a failed COPY: Redshift's own account of the first rejected row (spec §6). Provisioned
-// clusters have STL_LOAD_ERRORS (with the raw line); Serverless has only SYS_LOAD_ERROR_DETAIL.
-// Both are read for the session's last COPY (pg_last_copy_id()), after the ROLLBACK, since the
-// failed transaction accepts no more statements. Redshift pads these char(n) columns: trim them.
+// After a failed COPY: Redshift's own account of the first rejected row. Provisioned clusters have
+// STL_LOAD_ERRORS (with the raw line); Serverless has only SYS_LOAD_ERROR_DETAIL. Both are read
+// after the load's ROLLBACK (a failed transaction accepts no more statements), and the rows are
+// found by what identifies this load for certain: this session (pg_backend_pid()), the load's own
+// S3 prefix (it holds the load id) and a start time — not by pg_last_copy_id(), which Redshift does
+// not update for a COPY whose transaction rolled back, and whose id SYS_LOAD_ERROR_DETAIL's
+// query_id need not match on Serverless. Redshift pads these char(n) columns: trim them.
 import type { WarehouseSession } from './session.js';
 
 export interface LoadErrorDetail {
@@ -16,30 +19,55 @@ export interface LoadErrorDetail {
   rawLine?: string;
 }
 
-const STL = `SELECT trim(filename) AS file, line_number AS line, trim(colname) AS column, err_code AS code,
-  trim(err_reason) AS reason, trim(raw_field_value) AS raw_value, trim(raw_line) AS raw_line
-  FROM stl_load_errors WHERE query = pg_last_copy_id() ORDER BY line_number LIMIT 1`;
-const SYS = `SELECT trim(file_name) AS file, line_number AS line, trim(column_name) AS column, error_code AS code,
-  trim(error_message) AS reason FROM sys_load_error_detail WHERE query_id = pg_last_copy_id() ORDER BY line_number LIMIT 1`;
+/** Which load's errors to read. */
+export interface DiagnosisScope {
+  /** s3://bucket/<prefix>/<schema>/<load id>/: every file the load staged starts with it. */
+  fileUrlPrefix: string;
+  /** UTC timestamp text a little before the load began (narrows the scan of the system table). */
+  since: string;
+}
 
-export async function diagnoseCopyFailure(s: WarehouseSession): Promise<LoadErrorDetail | undefined> {
-  for (const sql of [STL, SYS]) {
+const STL = `SELECT trim(filename) AS file, line_number AS line, trim(colname) AS col, err_code AS code,
+  trim(err_reason) AS reason, trim(raw_field_value) AS raw_value, trim(raw_line) AS raw_line
+  FROM stl_load_errors
+  WHERE session = pg_backend_pid() AND starttime >= $2::timestamp AND left(trim(filename), $3::int) = $1
+  ORDER BY starttime DESC, query DESC, line_number LIMIT 1`;
+const SYS = `SELECT trim(file_name) AS file, line_number AS line, trim(column_name) AS col, error_code AS code,
+  trim(error_message) AS reason
+  FROM sys_load_error_detail
+  WHERE session_id = pg_backend_pid() AND start_time >= $2::timestamp AND left(trim(file_name), $3::int) = $1
+  ORDER BY start_time DESC, query_id DESC, line_number LIMIT 1`;
+
+export interface Diagnosis {
+  detail?: LoadErrorDetail;
+  /** Why a view could not be read, when neither gave an answer (never swallowed silently). */
+  problems: string[];
+}
+
+export async function diagnoseCopyFailure(s: WarehouseSession, scope: DiagnosisScope): Promise<Diagnosis> {
+  const problems: string[] = [];
+  for (const [view, sql] of [['stl_load_errors', STL], ['sys_load_error_detail', SYS]] as const) {
+    let row: Record<string, string | number | null> | undefined;
     try {
-      const r = await s.query<Record<string, string | number | null>>(sql);
-      const row = r.rows[0];
-      if (!row) continue;
-      return {
+      row = (await s.query<Record<string, string | number | null>>(sql, [scope.fileUrlPrefix, scope.since, scope.fileUrlPrefix.length])).rows[0];
+    } catch (e) {
+      // STL views do not exist on Serverless: the SYS view answers there. Kept for the report.
+      problems.push(`${view}: ${(e as Error).message}`);
+      continue;
+    }
+    if (!row) continue;
+    return {
+      detail: {
         file: String(row.file),
         line: Number(row.line),
-        column: String(row.column ?? ''),
+        column: String(row.col ?? ''),
         code: Number(row.code),
         reason: String(row.reason ?? ''),
         ...(row.raw_value != null ? { rawValue: String(row.raw_value) } : {}),
         ...(row.raw_line != null ? { rawLine: String(row.raw_line) } : {}),
-      };
-    } catch {
-      // STL views do not exist on Serverless: try the SYS view next.
-    }
+      },
+      problems,
+    };
   }
-  return undefined;
+  return { problems };
 }

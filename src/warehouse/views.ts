@@ -1,6 +1,7 @@
-// Creating a bus schema's views (../shared/reference/seed-system.md §4.3), after its tables.
-// Idempotent by construction: plain views are CREATE OR REPLACE (same columns every time, which
-// Redshift requires of a replacement); Redshift has no CREATE MATERIALIZED VIEW IF NOT EXISTS,
+// Creating a bus schema's views, after its tables. Idempotent: plain views are CREATE OR REPLACE,
+// which Redshift allows only with the same columns (names, order, types): a view that exists with
+// other columns (a schema made by an older release or by hand, adopted by init-etl) is dropped and
+// created again instead, in the same transaction. Redshift has no CREATE MATERIALIZED VIEW IF NOT EXISTS,
 // so the `timespent` MV is created only when no relation of that name exists in the schema.
 // The check reads pg_class/pg_namespace, which Redshift and PostgreSQL both have and which show
 // a Redshift MV (a view over its internal table) and a PostgreSQL MV alike. An existing MV is left
@@ -17,7 +18,37 @@ export interface ViewsReport {
   views: string[];
   materializedCreated: string[];
   materializedExisting: string[];
+  /** Views that existed with other columns: dropped and created again (their grants go with them). */
+  replacedWithNewColumns?: string[];
   grantedTo?: string;
+}
+
+type ColumnShape = { attname: string; atttypid: string | number; atttypmod: string | number };
+
+/** The columns of a view in the schema (name, type, type modifier), or undefined when there is none. */
+async function viewColumns(s: WarehouseSession, schema: string, name: string): Promise<string | undefined> {
+  const r = await s.query<ColumnShape>(
+    `SELECT a.attname, a.atttypid, a.atttypmod FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'v' AND a.attnum > 0 ORDER BY a.attnum`,
+    [schema, name],
+  );
+  return r.rows.length === 0 ? undefined : JSON.stringify(r.rows.map((x) => [x.attname, String(x.atttypid), String(x.atttypmod)]));
+}
+
+/**
+ * Whether the view exists with columns other than its definition gives. The definition's columns
+ * are read off a probe view created (and dropped) in the caller's transaction: types follow the
+ * tables, so they cannot be known from the model alone.
+ */
+async function columnsDiffer(s: WarehouseSession, schema: string, v: (typeof VIEWS)[number]): Promise<boolean> {
+  const current = await viewColumns(s, schema, v.name);
+  if (current === undefined) return false;
+  const probe = `rsetl_probe_${v.name}`.slice(0, 127);
+  await s.query(`CREATE VIEW ${ident(probe)} AS\n${v.select}`);
+  const wanted = await viewColumns(s, schema, probe);
+  await s.query(`DROP VIEW ${ident(probe)}`);
+  return wanted !== current;
 }
 
 /**
@@ -52,10 +83,18 @@ export async function createViews(
   opts: { busUser?: string } = {},
 ): Promise<ViewsReport> {
   const existing = await existingMaterializedViews(s, schema);
+  const replaced: string[] = [];
   await s.query('BEGIN');
   try {
     await s.query(`SET search_path TO ${ident(schema)}`);
-    for (const sql of createViewsSql(existing)) await s.query(sql);
+    for (const v of VIEWS) {
+      if (v.materialized && existing.has(v.name)) continue;
+      if (!v.materialized && (await columnsDiffer(s, schema, v))) {
+        await s.query(`DROP VIEW ${ident(v.name)}`);
+        replaced.push(v.name);
+      }
+      await s.query(createViewSql(v));
+    }
     if (opts.busUser) {
       await s.query(`GRANT SELECT ON ${VIEWS.map((v) => ident(v.name)).join(', ')} TO ${ident(opts.busUser)}`);
     }
@@ -73,6 +112,7 @@ export async function createViews(
     views: VIEWS.filter((v) => !v.materialized).map((v) => v.name),
     materializedCreated: mvs.filter((n) => !existing.has(n)),
     materializedExisting: mvs.filter((n) => existing.has(n)),
+    ...(replaced.length > 0 && { replacedWithNewColumns: replaced }),
     ...(opts.busUser ? { grantedTo: opts.busUser } : {}),
   };
 }

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantReadonly } from '../../src/admin/grant-readonly.js';
+import { checkReadonly } from '../../src/admin/readonly-check.js';
+import { WarehouseSession } from '../../src/warehouse/session.js';
 import { initEtl } from '../../src/admin/init-etl.js';
 import { UsageError } from '../../src/errors.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -144,5 +146,33 @@ describe('grant-readonly', () => {
     expect([c.usage, c.relations.some((x) => x.select), c.defaultsFor]).toEqual([false, false, []]);
     // gr_b keeps its grants.
     expect(await asMember('gr_b', ['usr'])).toEqual({ usage: true, usr: true });
+  });
+});
+
+describe('--check as Redshift shows the catalog', () => {
+  it("leaves out a materialized view's backing table, and calls other creators' defaults unknown to a user who is not a superuser", async () => {
+    await owner('CREATE TABLE gr_a.mv_tbl__timespent__0 (id INT8)');
+    const as = `gr_checker_${randomBytes(3).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${as} LOGIN PASSWORD 'Checker-pw-1'`);
+    try {
+      const url = new URL(t.stack.redshiftUrl);
+      url.username = as;
+      url.password = 'Checker-pw-1';
+      const s = await WarehouseSession.connect({ connectionString: url.toString() });
+      try {
+        const c = await checkReadonly(s, 'gr_a', group);
+        expect(c.relations.map((r) => r.name)).not.toContain('mv_tbl__timespent__0');
+        // pg_default_acl shows a non-superuser only its own entries on Redshift: postgres's are unknown, not missing.
+        expect(c.defaultsUnknownFor).toEqual(['postgres']);
+        expect(c.defaultsMissingFor).toEqual([as]);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY ${as}; DROP ROLE ${as}`).catch(() => undefined);
+      await admin.end();
+    }
   });
 });

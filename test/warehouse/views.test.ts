@@ -40,6 +40,21 @@ describe('view DDL', () => {
     expect(again.views).toHaveLength(10);
   });
 
+  it('replaces a view that exists with other columns (CREATE OR REPLACE would be refused), leaving the rest as they are', async () => {
+    const direct = await w.fx.direct();
+    await direct.query(`DROP VIEW ${SCHEMA}.unscoredattempt`);
+    await direct.query(`CREATE VIEW ${SCHEMA}.unscoredattempt AS SELECT 1 AS legacy_column`);
+    const r = await createViews(w.s, SCHEMA);
+    expect(r.replacedWithNewColumns).toEqual(['unscoredattempt']);
+    const cols = await direct.query(
+      `SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = 'unscoredattempt' AND a.attnum > 0 ORDER BY a.attnum`,
+      [SCHEMA],
+    );
+    expect(cols.rows.map((x) => x.attname)).toEqual(VIEWS.find((v) => v.name === 'unscoredattempt')!.columns);
+    expect((await createViews(w.s, SCHEMA)).replacedWithNewColumns).toBeUndefined();
+  });
+
   it('grants the bus user SELECT on every view', async () => {
     const busUser = `rsetl_bus_${Date.now().toString(36)}`;
     const direct = await w.fx.direct();

@@ -31,6 +31,7 @@ function renderCheck(out: Output, r: GrantReadonlyResult): void {
         'not readable': unreadable.length > 8 ? `${unreadable.slice(0, 8).join(', ')}, … (${unreadable.length})` : unreadable.join(', ') || '-',
         'future tables of': c ? c.defaultsFor.join(', ') || 'nobody' : '-',
         'not covered': c?.defaultsMissingFor.join(', ') || '-',
+        ...(c?.defaultsUnknownFor.length ? { 'unknown (needs a superuser)': c.defaultsUnknownFor.join(', ') } : {}),
         error: s.error ?? '',
       };
     }),
