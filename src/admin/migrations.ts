@@ -2,7 +2,8 @@
 // user's with --dir) or one ad-hoc --sql / --file. Each has a sha256 checksum of its text (BOM
 // dropped, CRLF read as LF, so a checkout on Windows does not look like an edit) and runs in the
 // schema's transaction unless its first line is `-- rsetl:no-transaction` (for statements Redshift
-// refuses inside BEGIN ... END, such as ALTER TABLE ... ALTER COLUMN ... TYPE, peers.md §3.6).
+// refuses inside BEGIN ... END, such as ALTER TABLE ... ALTER COLUMN ... TYPE, peers.md §3.6, and
+// for TRUNCATE, which commits the transaction it runs in: implicitCommitIn).
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -41,6 +42,23 @@ function normalise(text: string): string {
 
 export function checksumOf(text: string): string {
   return createHash('sha256').update(normalise(text), 'utf8').digest('hex');
+}
+
+/** Leading comments and blanks of a statement (the splitter drops most; a nested one may stay). */
+const LEADING_NOISE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+/**
+ * The first statement of `statements` that Redshift commits its transaction for (TRUNCATE: "TRUNCATE
+ * commits the transaction in which it is run", page TRUNCATE of the Redshift Database Developer
+ * Guide). Inside a migration's transaction it would commit the statements before it on its own,
+ * and a later failure could no longer roll the migration back as a whole.
+ */
+export function implicitCommitIn(statements: readonly SqlStatement[]): { index: number; statement: SqlStatement; command: string } | undefined {
+  for (const [index, statement] of statements.entries()) {
+    const word = /^[A-Za-z]+/.exec(statement.text.replace(LEADING_NOISE, ''))?.[0]?.toUpperCase();
+    if (word === 'TRUNCATE') return { index, statement, command: word };
+  }
+  return undefined;
 }
 
 export function parseMigration(name: string, origin: MigrationOrigin, source: string, text: string, opts: { noTransaction?: boolean } = {}): Migration {

@@ -2,7 +2,8 @@
 // schema: search_path on it, its own transaction holding a LOCK on its rsetl_migration table,
 // every pending migration in order, each recorded with its checksum, COMMIT. A migration marked
 // `-- rsetl:no-transaction` commits what came before it and runs statement by statement outside
-// a transaction. A failing schema is rolled back and reported; the others go on.
+// a transaction. A failing schema is rolled back and reported; the others go on. A transactional
+// migration holding TRUNCATE (which commits its transaction on Redshift) is refused up front.
 import { UsageError, messageOf } from '../errors.js';
 import type { Connections } from '../pipeline/connections.js';
 import { LEDGER_TABLE } from '../warehouse/ledger.js';
@@ -17,7 +18,15 @@ import {
   tableExists,
   type AppliedMigration,
 } from './migration-ledger.js';
-import { ADHOC_PREFIX, adhocFromFile, adhocMigration, loadBuiltinMigrations, loadMigrationDir, type Migration } from './migrations.js';
+import {
+  ADHOC_PREFIX,
+  adhocFromFile,
+  adhocMigration,
+  implicitCommitIn,
+  loadBuiltinMigrations,
+  loadMigrationDir,
+  type Migration,
+} from './migrations.js';
 import { resolveSchemas, type SchemaSelection } from './target-schemas.js';
 
 export interface UpgradeInput {
@@ -58,10 +67,35 @@ async function loadMigrations(input: UpgradeInput): Promise<Migration[]> {
   if (adhoc && input.dir !== undefined) throw new UsageError('--sql/--file run one ad-hoc change; --dir applies a migrations folder: give one of them');
   if (!adhoc && input.noTransaction) throw new UsageError('--no-transaction goes with --sql/--file; mark a migration file with `-- rsetl:no-transaction` on its first line');
   const opts = input.noTransaction ? { noTransaction: true } : {};
-  if (input.sql !== undefined) return [adhocMigration(input.sql, {}, opts)];
-  if (input.file !== undefined) return [await adhocFromFile(input.file, opts)];
-  const own = await loadBuiltinMigrations();
-  return input.dir === undefined ? own : [...own, ...(await loadMigrationDir(input.dir, 'dir'))];
+  let migrations: Migration[];
+  if (input.sql !== undefined) migrations = [adhocMigration(input.sql, {}, opts)];
+  else if (input.file !== undefined) migrations = [await adhocFromFile(input.file, opts)];
+  else {
+    const own = await loadBuiltinMigrations();
+    migrations = input.dir === undefined ? own : [...own, ...(await loadMigrationDir(input.dir, 'dir'))];
+  }
+  for (const m of migrations) refuseImplicitCommit(m);
+  return migrations;
+}
+
+/**
+ * A migration that runs in the schema's transaction must not hold a statement Redshift commits
+ * that transaction for (TRUNCATE): the statements before it would be committed on their own, and a
+ * failure after it could no longer roll the migration back. Refused before any schema is touched.
+ */
+function refuseImplicitCommit(m: Migration): void {
+  if (!m.transactional) return;
+  const found = implicitCommitIn(m.statements);
+  if (!found) return;
+  const where = m.statements.length > 1 ? ` statement ${found.index + 1} of ${m.statements.length} (line ${found.statement.line})` : '';
+  const fix =
+    m.origin === 'adhoc'
+      ? 'run it with --no-transaction (statement by statement, outside a transaction), or use DELETE FROM to keep it inside one'
+      : 'make `-- rsetl:no-transaction` the first line of the file (it then runs statement by statement, outside a transaction), or use DELETE FROM to keep it inside one';
+  throw new UsageError(
+    `${m.name}${where}: ${found.command} commits the transaction it runs in on Redshift, so upgrade-schema cannot apply this migration atomically in the schema's transaction`,
+    { hint: fix },
+  );
 }
 
 /** An applied migration whose file changed since: the schema is not touched (Flyway's validate). */

@@ -10,7 +10,7 @@ import { createOutboxTable } from '../demo/outbox.js';
 import { DEFAULT_CALLER, startLocalAws, type DataApiSettings, type LocalAws } from './aws/index.js';
 import { makeDataDir } from './data-dir.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
-import { startRedshiftStandin, type RedshiftStandin } from './redshift-standin/index.js';
+import { startRedshiftStandin, type RedshiftStandin, type StandinFlavour, type StandinIsolation } from './redshift-standin/index.js';
 import { startLocalS3, type LocalS3 } from './s3.js';
 import { choosePorts, rememberPorts, type StackService } from './stack-ports.js';
 
@@ -42,6 +42,14 @@ export interface LocalStackOptions {
   createOutbox?: boolean;
   /** The local Data API's latency, quotas, retention and page size (also settable later on `aws.dataApi`). */
   dataApi?: DataApiSettings;
+  /**
+   * The stand-in's isolation between sessions: `serializable` (provisioned clusters created before
+   * May 2024), `snapshot` (Serverless, and newer clusters), or `read-committed` (default:
+   * PostgreSQL's own, laxer than both). See StandinOptions.isolation.
+   */
+  isolation?: StandinIsolation;
+  /** `serverless`: the stand-in has no STL_ system views, as a Serverless workgroup; default `provisioned`. */
+  flavour?: StandinFlavour;
 }
 
 export interface LocalStack {
@@ -106,6 +114,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       acceptedIamRoles: [LOCAL_IAM_ROLE],
       ...(ports.redshift ? { port: ports.redshift } : {}),
       ...(options.latency ? { latency: options.latency } : {}),
+      ...(options.isolation ? { isolation: options.isolation } : {}),
+      ...(options.flavour ? { flavour: options.flavour } : {}),
     });
     stops.push(() => standin.close());
     const aws = await startLocalAws({

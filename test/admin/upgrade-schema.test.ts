@@ -1,7 +1,8 @@
 // upgrade-schema over three schemas where one fails: the others are upgraded, the failing one is
 // rolled back, each result is reported, the exit code is 1; applied files are recorded with their
 // checksum and a changed one is refused; a no-transaction file runs outside the transaction;
-// --dry-run changes nothing; --all visits a schema shared by two buses once.
+// --dry-run changes nothing; --all visits a schema shared by two buses once; TRUNCATE (which
+// commits the transaction on Redshift) is refused inside the schema's transaction and runs outside one.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
 import { checksumOf } from '../../src/admin/migrations.js';
 import { upgradeSchemas, type SchemaUpgrade } from '../../src/admin/upgrade-schema.js';
+import { UsageError } from '../../src/errors.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let t: TestStack;
@@ -150,6 +152,56 @@ describe('upgrade-schema', () => {
   it('--all-schemas visits every user schema and no system one', async () => {
     const r = await upgradeSchemas(t.conn, { selection: { kind: 'all-schemas' }, sql: 'SELECT 1', dryRun: true });
     expect(r.schemas.map((x) => x.schema)).toEqual(['up_a', 'up_b', 'up_c']);
+  });
+
+  describe('TRUNCATE, which commits the transaction it runs in on Redshift', () => {
+    const upC = { kind: 'schemas' as const, schemas: ['up_c'] };
+    const scratch = async () => (await t.warehouse('SELECT n FROM up_c.scratch ORDER BY n')).map((r) => r.n);
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => {
+          throw new Error('upgrade-schema accepted a TRUNCATE inside its transaction');
+        },
+        (e: unknown) => e as UsageError,
+      );
+
+    it('is refused inside the schema\'s transaction, naming the statement and the fix, before any schema is touched', async () => {
+      await t.warehouse('CREATE TABLE up_c.scratch (n INT4); INSERT INTO up_c.scratch VALUES (1), (2)');
+      const sql = 'INSERT INTO scratch VALUES (3);\nTRUNCATE scratch';
+      for (const dryRun of [false, true]) {
+        const e = await refusal(upgradeSchemas(t.conn, { selection: upC, sql, dryRun }));
+        expect(e).toBeInstanceOf(UsageError);
+        expect(e.message).toMatch(
+          /^adhoc\/sql@[0-9a-f]{12} statement 2 of 2 \(line 2\): TRUNCATE commits the transaction it runs in on Redshift, so upgrade-schema cannot apply this migration atomically/,
+        );
+        expect(e.hint).toMatch(/--no-transaction/);
+      }
+      const folder = join(dir, 'truncating');
+      await import('node:fs/promises').then((fs) => fs.mkdir(folder, { recursive: true }));
+      await writeFile(join(folder, '010_reset.sql'), 'DELETE FROM scratch WHERE n = 1;\n\ntruncate table scratch;\n');
+      const e = await refusal(upgradeSchemas(t.conn, { selection: upC, dir: folder }));
+      expect(e.message).toMatch(/^010_reset\.sql statement 2 of 2 \(line 3\): TRUNCATE commits the transaction/);
+      expect(e.hint).toContain('`-- rsetl:no-transaction` the first line of the file');
+      const cliRun = await cli(['upgrade-schema', '--schema', 'up_c', '--dir', folder]);
+      expect(cliRun.status).toBe(64);
+      expect(cliRun.stderr).toContain('010_reset.sql statement 2 of 2 (line 3): TRUNCATE commits the transaction it runs in on Redshift');
+      expect(await scratch()).toEqual([1, 2]);
+      const refusedNames = ['010_reset.sql', `adhoc/sql@${checksumOf(sql).slice(0, 12)}`];
+      expect(await t.warehouse(`SELECT name FROM up_c.rsetl_migration WHERE name = ANY($1)`, [refusedNames])).toEqual([]);
+    });
+
+    it('runs outside a transaction when asked: --no-transaction, or a file marked -- rsetl:no-transaction', async () => {
+      const r = await upgradeSchemas(t.conn, { selection: upC, sql: 'INSERT INTO scratch VALUES (3);\nTRUNCATE scratch', noTransaction: true });
+      expect(r.schemas[0]).toMatchObject({ schema: 'up_c', status: 'ok', applied: [expect.stringMatching(/^adhoc\/sql@/)] });
+      expect(await scratch()).toEqual([]);
+      await t.warehouse('INSERT INTO up_c.scratch VALUES (4)');
+      const folder = join(dir, 'truncating_marked');
+      await import('node:fs/promises').then((fs) => fs.mkdir(folder, { recursive: true }));
+      await writeFile(join(folder, '011_reset.sql'), '-- rsetl:no-transaction\nTRUNCATE scratch;\nINSERT INTO scratch VALUES (5);\n');
+      const marked = await upgradeSchemas(t.conn, { selection: upC, dir: folder });
+      expect(marked.schemas[0]).toMatchObject({ schema: 'up_c', status: 'ok', applied: ['011_reset.sql'] });
+      expect(await scratch()).toEqual([5]);
+    });
   });
 
   it('a schema that does not exist fails alone', async () => {

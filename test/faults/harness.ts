@@ -15,7 +15,9 @@ import { initEtl } from '../../src/admin/init-etl.js';
 import type { RsetlConfig } from '../../src/config/schema.js';
 import { generateDemoEvents, type DemoEvent } from '../../src/demo/generator.js';
 import { insertOutboxEvents } from '../../src/demo/outbox.js';
-import { startRedshiftStandin, type RedshiftStandin } from '../../src/localstack/redshift-standin/index.js';
+import {
+  startRedshiftStandin, type RedshiftStandin, type StandinFlavour, type StandinIsolation,
+} from '../../src/localstack/redshift-standin/index.js';
 import { CREATION_ORDER } from '../../src/model/tables.js';
 import { adminUrl } from '../support/databases.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -66,7 +68,7 @@ export interface FaultEnv {
   insert(bus: Bus, events: DemoEvent[]): Promise<void>;
   /** Makes a bus due now (the `bus pump` of a test). */
   pump(bus: Bus): Promise<void>;
-  /** A second stand-in on the same backing database and S3, slowed down. */
+  /** A second stand-in on the same backing database and S3, slowed down (same isolation and flavour). */
   slowStandin(latency: { statementMs?: number; copyMs?: number }): Promise<RedshiftStandin>;
   stop(): Promise<void>;
 }
@@ -77,15 +79,26 @@ export function baseStream(seed = 5, users = 10): DemoEvent[] {
   return [...generateDemoEvents({ start: new Date(end.getTime() - 2 * 3600_000), end, users, sections: 2, seed })];
 }
 
-export async function startFaultEnv(
-  opts: { stream?: DemoEvent[]; tweak?: (c: RsetlConfig) => void; poll?: Record<string, unknown> } = {},
-): Promise<FaultEnv> {
+export interface FaultEnvOptions {
+  stream?: DemoEvent[];
+  tweak?: (c: RsetlConfig) => void;
+  poll?: Record<string, unknown>;
+  /**
+   * How the stand-in (and every slowStandin) behaves as Redshift: `isolation` between sessions
+   * (`serializable` as provisioned clusters, `snapshot` as Serverless; default PostgreSQL's READ
+   * COMMITTED) and `flavour` (`serverless`: no STL_ views). See StandinOptions.
+   */
+  redshift?: { isolation?: StandinIsolation; flavour?: StandinFlavour };
+}
+
+export async function startFaultEnv(opts: FaultEnvOptions = {}): Promise<FaultEnv> {
   // A long interval keeps buses that are done (or failing) out of the way of later polls.
   const poll = { intervalSeconds: 3600, lockTimeoutSeconds: 1, ...opts.poll };
+  const redshift = opts.redshift ?? {};
   const t = await startTestStack((c) => {
     Object.assign(c.poll, poll);
     opts.tweak?.(c);
-  });
+  }, redshift);
   const dir = await mkdtemp(join(tmpdir(), 'rsetl-faults-'));
   const hex = randomBytes(5).toString('hex');
   const role = `fault_${hex}`;
@@ -182,6 +195,7 @@ export async function startFaultEnv(
         s3: { endpoint: t.stack.s3Endpoint, region: s3.region, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } },
         acceptedIamRoles: [t.stack.iamRole],
         latency,
+        ...redshift,
       });
       standins.push(s);
       return s;

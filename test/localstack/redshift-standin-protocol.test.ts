@@ -78,16 +78,15 @@ describe('the Redshift stand-in as a PostgreSQL endpoint', () => {
     }
   });
 
-  it('gives two connections different sessions: pids differ and advisory locks exclude', async () => {
+  it('gives two connections different sessions: pids differ and temp tables are private', async () => {
     const a = await fx.connect();
     const b = await fx.connect();
     const [pa, pb] = await Promise.all([a.query('select pg_backend_pid() as p'), b.query('select pg_backend_pid() as p')]);
     expect(pa.rows[0].p).not.toBe(pb.rows[0].p);
-    expect((await a.query('select pg_try_advisory_lock(4242) as ok')).rows[0].ok).toBe(true);
-    expect((await b.query('select pg_try_advisory_lock(4242) as ok')).rows[0].ok).toBe(false);
-    await a.query('select pg_advisory_unlock(4242)');
-    expect((await b.query('select pg_try_advisory_lock(4242) as ok')).rows[0].ok).toBe(true);
-    await b.query('select pg_advisory_unlock(4242)');
+    await a.query('create temp table mine (i int)');
+    await a.query('insert into mine values (1)');
+    expect((await a.query('select count(*)::int as n from mine')).rows[0].n).toBe(1);
+    await expect(b.query('select count(*) from mine')).rejects.toMatchObject({ code: '42P01' });
   });
 
   it('passes COPY FROM STDIN through (pg-copy-streams)', async () => {
@@ -123,13 +122,14 @@ describe('the Redshift stand-in as a PostgreSQL endpoint', () => {
 
   it.runIf(existsSync('/usr/bin/psql'))('works with psql', async () => {
     const run = promisify(execFile);
-    const args = ['-c', "select 'psql ok'", '-c', '\\dt', '-c', '\\d+ stdin_rows', '-c', '\\dn', '-c', "select 'it\\'s' as s"];
+    // `\d+ table` is left out: psql 15 reads pg_statistic_ext and pg_publication for it, which
+    // Redshift's catalog does not have, and names `oid` bare, a Redshift reserved word.
+    const args = ['-c', "select 'psql ok'", '-c', '\\dt', '-c', '\\dn', '-c', "select 'it\\'s' as s"];
     const { stdout } = await run('psql', [fx.standin.url, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...args], {
       env: { ...process.env, PGCONNECT_TIMEOUT: '5' },
     });
     expect(stdout).toContain('psql ok');
     expect(stdout).toContain('stdin_rows');
-    expect(stdout).toContain('character varying(20)');
     expect(stdout).toContain("it's");
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/load.js';
 import type { RsetlConfig } from '../../src/config/schema.js';
-import { startLocalStack, type LocalStack } from '../../src/localstack/stack.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/localstack/stack.js';
 import { openConnections, type Connections } from '../../src/pipeline/connections.js';
 import { newDatabase } from './databases.js';
 
@@ -20,11 +20,14 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(overrides: (c: RsetlConfig) => void = () => undefined): Promise<TestStack> {
+export async function startTestStack(
+  overrides: (c: RsetlConfig) => void = () => undefined,
+  stackOptions: Pick<LocalStackOptions, 'isolation' | 'flavour'> = {},
+): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), 'rsetl-test-'));
   const sourceUrl = await newDatabase('src');
   const backingUrl = await newDatabase('rs');
-  const stack = await startLocalStack({ dataDir: dir, sourceUrl, backingUrl });
+  const stack = await startLocalStack({ dataDir: dir, sourceUrl, backingUrl, ...stackOptions });
   const { config } = await loadConfig({ path: stack.configPath, require: ['source', 'redshift', 's3'] });
   overrides(config);
   const conn = openConnections(config);

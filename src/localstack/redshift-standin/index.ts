@@ -1,7 +1,10 @@
 // A local stand-in for Amazon Redshift: a PostgreSQL-wire proxy in front of a real PostgreSQL that
 // runs `COPY ... FROM 's3://...'` against a local S3, accepts Redshift DDL attributes, answers
 // stl_load_errors/sys_load_error_detail for its own COPYs, and rejects PostgreSQL-only SQL that
-// Redshift rejects (spec §8; measured design in ../shared/reference/local-stack.md §4).
+// Redshift rejects (spec §8; measured design in ../shared/reference/local-stack.md §4). Across
+// statements and sessions it can also behave as Redshift does: TRUNCATE commits the open
+// transaction, concurrent transactions fail with Redshift's isolation errors, and a Serverless
+// flavour lacks the STL_ views.
 import type { FaultSpec } from './faults.js';
 import type { TemporaryCredentials } from './temporary-credentials.js';
 
@@ -40,7 +43,29 @@ export interface StandinOptions {
    * and speaks TLS, so clients can test `redshift.ssl` verification; without it, 'N' (plain only).
    */
   tls?: { cert: string; key: string };
+  /**
+   * How concurrent transactions of different client sessions meet (isolation.ts):
+   * - `read-committed` (default, the stand-in's behaviour before the option existed): PostgreSQL's
+   *   own default. It matches neither Redshift level and is laxer than both: a second writer of a
+   *   row waits and then writes over the first one's version instead of failing.
+   * - `serializable`: what provisioned clusters created before May 2024 run. Each backend session
+   *   runs at PostgreSQL SERIALIZABLE, whose serialization failures come back as Redshift's
+   *   `1023` / "Serializable isolation violation on table ..." (XX000).
+   * - `snapshot`: Redshift Serverless's default (and new clusters' since May 2024). Each backend
+   *   session runs at REPEATABLE READ, whose write conflicts come back as Redshift's "could not
+   *   complete because of conflict with concurrent transaction" (XX000).
+   * LOCK keeps working in every mode: it is taken before the transaction's snapshot, so writers queue.
+   */
+  isolation?: StandinIsolation;
+  /**
+   * `provisioned` (default) or `serverless`: on Serverless the STL_ system views do not exist (a
+   * query of stl_load_errors fails with "relation ... does not exist"); the SYS_ views answer.
+   */
+  flavour?: StandinFlavour;
 }
+
+export type StandinIsolation = 'read-committed' | 'serializable' | 'snapshot';
+export type StandinFlavour = 'provisioned' | 'serverless';
 
 export interface RedshiftStandin {
   /** backendUrl with host/port replaced by the stand-in's. */

@@ -1,5 +1,5 @@
 // The stand-in's listening socket and the parts its sessions share: the S3 reader, the per-database
-// load logs, the statement cache and the injected faults.
+// load logs, the statement cache, the injected faults, and the isolation mode and flavour.
 import { createServer, type Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { listenLocal } from '../free-port.js';
@@ -50,6 +50,8 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
     tls: secureContext,
     faults,
     transformer: new StatementTransformer(),
+    isolation: options.isolation ?? 'read-committed',
+    flavour: options.flavour ?? 'provisioned',
     s3,
     logFor,
     onClose: (s: StandinSession) => sessions.delete(s),

@@ -5,7 +5,10 @@
 // (iam-login.ts); after it, every client message is either forwarded
 // as is, forwarded rewritten (Redshift syntax), replaced by a statement that makes the backend
 // raise Redshift's error (rejected SQL, injected faults, failed COPY), or answered by the
-// stand-in itself (COPY from S3).
+// stand-in itself (COPY from S3). Across statements and sessions it behaves as the chosen Redshift
+// does: TRUNCATE commits the open transaction first (implicit-commit.ts), the backend session runs
+// at the isolation of the stand-in's mode with PostgreSQL's serialization failures rewritten into
+// Redshift's (isolation.ts), and the Serverless flavour has no STL_ views.
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -22,13 +25,17 @@ import type { Faults, FaultSpec } from './faults.js';
 import { FrameReader, decodeParse, queryText } from './frames.js';
 import { iamLogin } from './iam-login.js';
 import { overlongIdentifierIn } from './identifier-length.js';
+import { findImplicitCommit, type ImplicitCommit } from './implicit-commit.js';
+import type { StandinFlavour, StandinIsolation } from './index.js';
+import { isolationStartupOption, redshiftIsolationError } from './isolation.js';
 import type { LoadLog } from './load-log.js';
 import { ResponseSegments } from './response-segments.js';
 import type { S3Source } from './s3-source.js';
 import { raiseStatement } from './sql-literal.js';
-import type { Token } from './sql-tokens.js';
+import { tokenize, type Token } from './sql-tokens.js';
 import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, backendStartup, parseStartup, untypedCode, type Startup } from './startup.js';
 import type { StatementTransformer } from './statement-transform.js';
+import { SYSTEM_OBJECT_HINT, serverlessMissingView } from './system-objects-rewrite.js';
 import { isIamLoginName, type TemporaryCredentials } from './temporary-credentials.js';
 
 export interface SessionContext {
@@ -42,6 +49,8 @@ export interface SessionContext {
   tls: SecureContext | undefined;
   faults: Faults;
   transformer: StatementTransformer;
+  isolation: StandinIsolation;
+  flavour: StandinFlavour;
   s3: S3Source;
   logFor(database: string): LoadLog;
   onClose(session: StandinSession): void;
@@ -58,6 +67,10 @@ type Screened =
 
 const EXTENDED_COPY = "COPY ... FROM 's3://...' is only emulated over the simple query protocol by the Redshift stand-in";
 const MIXED_COPY = "COPY ... FROM 's3://...' must be sent alone in its query message to the Redshift stand-in";
+const extendedImplicitCommit = (statement: string) =>
+  `${statement} inside a transaction block is only emulated over the simple query protocol by the Redshift stand-in (it commits the open transaction first, as on Redshift)`;
+const mixedImplicitCommit = (statement: string) =>
+  `${statement} commits the open transaction on Redshift: inside a transaction block, or with BEGIN in the same query message, the Redshift stand-in needs it sent alone`;
 
 export class StandinSession {
   private readonly clientFrames = new FrameReader(true);
@@ -171,7 +184,14 @@ export class StandinSession {
       return;
     }
     this.attachBackend(connect({ host, port }));
-    this.backend!.write(backendStartup(startup.params));
+    this.backend!.write(backendStartup(this.withIsolation(startup.params)));
+  }
+
+  /** The client's startup parameters plus the option that sets the stand-in's isolation mode. */
+  private withIsolation(params: Record<string, string>): Record<string, string> {
+    const option = isolationStartupOption(this.ctx.isolation);
+    if (!option) return params;
+    return { ...params, options: params.options ? `${params.options} ${option}` : option };
   }
 
   private attachBackend(backend: Socket): void {
@@ -188,7 +208,8 @@ export class StandinSession {
     const startup = this.iamStartup!;
     this.iamStartup = undefined;
     const password = f.toString('utf8', 5, f.length - 1);
-    void iamLogin(startup, password, { credentials: this.ctx.credentials, backend: this.ctx.backend }).then((outcome) => {
+    const backendStartupParams = { ...startup, params: this.withIsolation(startup.params) };
+    void iamLogin(backendStartupParams, password, { credentials: this.ctx.credentials, backend: this.ctx.backend }).then((outcome) => {
       if (!outcome.ok) {
         if (!this.closed) this.client.end(outcome.error);
         return;
@@ -239,7 +260,9 @@ export class StandinSession {
     const verdict = this.segments.received(type);
     if (type === Z) this.status = String.fromCharCode(f[5]!) as TransactionStatus;
     if (verdict.closeConnection) return this.close();
-    if (verdict.relay) this.toClient(verdict.clean ? withoutRaiseTraces(f) : f);
+    if (!verdict.relay) return;
+    const relayed = verdict.clean ? withoutRaiseTraces(f) : f;
+    this.toClient((type === E && redshiftIsolationError(relayed, this.ctx.isolation, this.pid)) || relayed);
   }
 
   private async drain(): Promise<void> {
@@ -316,13 +339,46 @@ export class StandinSession {
       const overlong = overlongIdentifierIn(copy.tokens);
       return overlong ? { kind: 'raise', ...overlong } : { kind: 'copy', tokens: copy.tokens };
     }
+    const missing = this.missingSystemView(text);
+    if (missing) return { kind: 'raise', code: '42P01', message: `relation "${missing}" does not exist` };
     const t = this.ctx.transformer.transform(text, this.backslashEscapes);
     if (t.rejected) return { kind: 'raise', ...t.rejected };
     if (t.outsideTransactionOnly && (await this.inTransactionBlock())) {
       return { kind: 'raise', code: '25001', message: `${t.outsideTransactionOnly} cannot run inside a transaction block` };
     }
+    const commit = findImplicitCommit(text, this.backslashEscapes);
+    if (commit.kind !== 'none') {
+      const refused = await this.commitBefore(commit, extended);
+      if (refused) return refused;
+    }
     if (t.usesStandinSchema) await this.ctx.logFor(this.database).ensureSchema();
     return { kind: 'run', sql: t.sql };
+  }
+
+  /** In the Serverless flavour, the STL_ view the statement reads (Serverless has none). */
+  private missingSystemView(text: string): string | undefined {
+    if (this.ctx.flavour !== 'serverless' || !SYSTEM_OBJECT_HINT.test(text)) return undefined;
+    return serverlessMissingView(tokenize(text, { backslashEscapes: this.backslashEscapes }));
+  }
+
+  /**
+   * Before a statement that commits its transaction on Redshift (TRUNCATE): inside a transaction
+   * block, COMMIT what is open, so the statement then runs outside one and a later ROLLBACK undoes
+   * nothing. A failing COMMIT (a serialization failure, say) is the statement's error. Returns the
+   * error to raise instead of the statement, or undefined to run it.
+   */
+  private async commitBefore(commit: Exclude<ImplicitCommit, { kind: 'none' }>, extended: boolean): Promise<Screened | undefined> {
+    const inBlock = await this.inTransactionBlock();
+    if (commit.kind === 'mixed') {
+      return inBlock || commit.opensTransaction ? { kind: 'raise', code: '0A000', message: mixedImplicitCommit(commit.statement) } : undefined;
+    }
+    // In an aborted transaction the backend refuses the statement itself (25P02), as Redshift does.
+    if (!inBlock || this.status === 'E') return undefined;
+    if (extended) return { kind: 'raise', code: '0A000', message: extendedImplicitCommit(commit.statement) };
+    const r = await this.channel!.query('COMMIT');
+    this.status = r.status;
+    if (r.error) return { kind: 'raise', code: r.error.code ?? 'XX000', message: r.error.message };
+    return undefined;
   }
 
   /** Applies an injected fault: the statement is dropped or raises, or runs and then loses its connection. */

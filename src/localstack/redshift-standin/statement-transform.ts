@@ -1,14 +1,26 @@
 // What happens to a client's statement text before PostgreSQL sees it: Redshift-only syntax is
 // rewritten (redshift-ddl.ts), Redshift functions and system views are pointed at the stand-in's
-// (redshift-functions.ts, system-objects-rewrite.ts), and PostgreSQL-only SQL and names longer than
-// the backend can hold are rejected (postgres-only-lint.ts, identifier-length.ts). The verdict depends on the text
-// alone, so it is cached per text: ETL code sends the same statement shapes again and again.
+// (redshift-functions.ts, system-objects-rewrite.ts), and what Redshift refuses is rejected: names
+// longer than the backend can hold (identifier-length.ts), PostgreSQL-only SQL
+// (postgres-only-lint.ts), MERGE beyond Redshift's subset (merge-subset.ts), ALTER TABLE beyond
+// Redshift's (alter-table-rules.ts), leader-node-only functions next to compute-node tables
+// (leader-node-functions.ts) and reserved words used as names (reserved-words.ts). The verdict
+// depends on the text alone, so it is cached per text: ETL code sends the same statement shapes
+// again and again. Rules that need the database (view-columns.ts and parts of the ALTER TABLE and
+// MERGE rules) come back as checks for the session to run (catalog-checks.ts).
+import { findAlterTableBeyondRedshift } from './alter-table-rules.js';
+import type { CatalogCheck } from './catalog-checks.js';
 import { findOverlongIdentifier } from './identifier-length.js';
+import { findLeaderNodeOnlyUse } from './leader-node-functions.js';
+import { findMergeOutsideSubset } from './merge-subset.js';
 import { findPostgresOnlyConstruct, findTransactionBlockRestriction } from './postgres-only-lint.js';
 import { rewriteRedshiftSyntax } from './redshift-ddl.js';
 import { FUNCTION_HINT, rewriteRedshiftFunctions } from './redshift-functions.js';
+import { findReservedWordName } from './reserved-words.js';
 import { joinTokens, tokenize } from './sql-tokens.js';
+import { ParsedSql } from './sql-tree.js';
 import { SYSTEM_OBJECT_HINT, rewriteSystemObjects } from './system-objects-rewrite.js';
+import { findViewReplacement } from './view-columns.js';
 
 export interface TransformedStatement {
   /** The text to send to the backend (the input itself when nothing changed). */
@@ -19,6 +31,8 @@ export interface TransformedStatement {
   usesStandinSchema: boolean;
   /** Set when Redshift refuses the statement inside a transaction block: names the statement. */
   outsideTransactionOnly?: string;
+  /** Rules the database must decide: the session runs them before forwarding the statement. */
+  checks?: CatalogCheck[];
 }
 
 const REDSHIFT_HINT = /distkey|sortkey|diststyle|encode|backup|auto\s+refresh|max\s*\)|getdate|sysdate|nvarchar/i;
@@ -67,18 +81,20 @@ export function transformUncached(text: string, backslashEscapes: boolean): Tran
     }
     sql = joinTokens(tokens);
   }
-  const construct = findPostgresOnlyConstruct(sql.includes('\\') ? withoutStrings(sql, backslashEscapes) : sql);
-  if (construct) {
-    return {
-      sql,
-      usesStandinSchema,
-      rejected: {
-        code: '0A000',
-        message: `${construct} is not supported by Amazon Redshift; the Redshift stand-in rejected this statement`,
-      },
-    };
-  }
-  return { sql, usesStandinSchema, outsideTransactionOnly: findTransactionBlockRestriction(sql) };
+  // One parse of the text serves every rule, and only when some rule's hint matches.
+  const parsed = new ParsedSql(sql.includes('\\') ? withoutStrings(sql, backslashEscapes) : sql);
+  const merge = findMergeOutsideSubset(parsed);
+  const alter = findAlterTableBeyondRedshift(parsed);
+  const rejected =
+    findPostgresOnlyConstruct(parsed) ?? merge.refused ?? alter.refused ?? findLeaderNodeOnlyUse(parsed) ?? findReservedWordName(parsed);
+  if (rejected) return { sql, usesStandinSchema, rejected };
+  const checks = [merge.check, alter.check, findViewReplacement(parsed, sql)].filter((c): c is CatalogCheck => c !== undefined);
+  return {
+    sql,
+    usesStandinSchema,
+    outsideTransactionOnly: findTransactionBlockRestriction(sql),
+    ...(checks.length > 0 ? { checks } : {}),
+  };
 }
 
 /**
