@@ -22,6 +22,8 @@ export interface RunRow {
   tables: Record<string, number>;
   bytesStaged: number;
   statements: number;
+  /** Requests to Redshift that carried the statements (a batch is one). */
+  roundTrips: number;
   copies: number;
   durationMs: number;
   outcome: string;

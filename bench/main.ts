@@ -80,8 +80,10 @@ function figures(run: RsetlRun): RunFigures {
     polls: run.children,
     loads: run.loads,
     statements: run.statements,
+    roundTrips: run.roundTrips,
     copies: run.copies,
     statementsPer100k: per100k(run.statements),
+    ...perTouchedTable(run.rows),
     copiesPer100k: per100k(run.copies),
     maxCopiesPerLoad: run.maxCopiesPerLoad,
     maxTablesTouchedPerLoad: run.maxTablesTouchedPerLoad,
@@ -100,7 +102,17 @@ function figures(run: RsetlRun): RunFigures {
     foreignCpuCores: run.foreignCpuCores,
     prepareEventsPerSecond: run.events / (run.split.prepareMs / 1000),
     split: roundSplit(run.split),
-    loadsDetail: run.rows.map((r) => ({ events: r.events, durationMs: r.durationMs, statements: r.statements, copies: r.copies, bytesStaged: r.bytesStaged, outcome: r.outcome })),
+    loadsDetail: run.rows.map((r) => ({ events: r.events, durationMs: r.durationMs, statements: r.statements, roundTrips: r.roundTrips, copies: r.copies, bytesStaged: r.bytesStaged, outcome: r.outcome })),
+  };
+}
+
+/** Statements and round trips of the committed loads per table they touched (a COPY each). */
+function perTouchedTable(rows: RsetlRun['rows']): { statementsPerTouchedTable: number; roundTripsPerTouchedTable: number } {
+  const loaded = rows.filter((r) => r.outcome === 'loaded');
+  const touched = loaded.reduce((a, r) => a + r.copies, 0) || 1;
+  return {
+    statementsPerTouchedTable: loaded.reduce((a, r) => a + r.statements, 0) / touched,
+    roundTripsPerTouchedTable: loaded.reduce((a, r) => a + r.roundTrips, 0) / touched,
   };
 }
 

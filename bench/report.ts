@@ -29,9 +29,13 @@ export interface RunFigures {
   polls: number;
   loads: number;
   statements: number;
+  roundTrips: number;
   copies: number;
   statementsPer100k: number;
   copiesPer100k: number;
+  /** Over loads that committed: statements and round trips per touched table (COPYs = tables touched). */
+  statementsPerTouchedTable: number;
+  roundTripsPerTouchedTable: number;
   maxCopiesPerLoad: number;
   maxTablesTouchedPerLoad: number;
   bytesStaged: number;
@@ -50,7 +54,7 @@ export interface RunFigures {
   foreignCpuCores: number | null;
   prepareEventsPerSecond: number;
   split: StageSplit;
-  loadsDetail: Array<{ events: number; durationMs: number; statements: number; copies: number; bytesStaged: number; outcome: string }>;
+  loadsDetail: Array<{ events: number; durationMs: number; statements: number; roundTrips: number; copies: number; bytesStaged: number; outcome: string }>;
 }
 
 export interface WindowedFigures extends RunFigures {
@@ -161,7 +165,8 @@ export function renderReport(r: BenchResult): string {
   out += `\nrsetl run (maxEventsPerLoad ${int(m.maxEventsPerLoad)})\n`;
   out += table([
     ['polls / loads', `${m.polls} / ${m.loads}`],
-    ['statements / COPYs', `${m.statements} / ${m.copies}`, `max ${m.maxCopiesPerLoad} COPYs and ${m.maxTablesTouchedPerLoad} tables touched per load`],
+    ['statements / round trips / COPYs', `${m.statements} / ${m.roundTrips} / ${m.copies}`, `max ${m.maxCopiesPerLoad} COPYs and ${m.maxTablesTouchedPerLoad} tables touched per load`],
+    ['per touched table: statements / round trips (target ≤ 2.5)', `${fixed(m.statementsPerTouchedTable, 2)} / ${fixed(m.roundTripsPerTouchedTable, 2)}`, 'loads that committed; a COPY per touched table'],
     ['rows staged: data / delete+obfuscate keys / side lines', `${int(m.rowsStaged)} / ${int(m.keyRowsStaged)} / ${int(m.sideLinesStaged)}`, m.sideLinesStaged ? '(side lines: <table>__events stages)' : ''],
     ['prepare rate, events/s', int(m.prepareEventsPerSecond)],
     ['peak RSS (getrusage) / max sampled VmRSS, MiB', `${fixed(m.peakRssMb, 1)} / ${fixed(m.rssSampledMaxMb, 1)}`],

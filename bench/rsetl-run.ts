@@ -51,9 +51,9 @@ async function runRows(sourceUrl: string, busId: number, afterId: number): Promi
   try {
     const r = await c.query<{
       id: string; load_id: string | null; started_at: Date; finished_at: Date; events: number; tables: Record<string, number>;
-      bytes_staged: string; statements: number; copies: number; duration_ms: number; outcome: string;
+      bytes_staged: string; statements: number; round_trips: number | null; copies: number; duration_ms: number; outcome: string;
     }>(
-      `select id, load_id, started_at, finished_at, events, tables, bytes_staged, statements, copies, duration_ms, outcome
+      `select id, load_id, started_at, finished_at, events, tables, bytes_staged, statements, round_trips, copies, duration_ms, outcome
          from rsetl.run where bus_id = $1 and id > $2 order by id`,
       [busId, afterId],
     );
@@ -66,6 +66,7 @@ async function runRows(sourceUrl: string, busId: number, afterId: number): Promi
       tables: x.tables,
       bytesStaged: Number(x.bytes_staged),
       statements: x.statements,
+      roundTrips: x.round_trips ?? x.statements,
       copies: x.copies,
       durationMs: x.duration_ms,
       outcome: x.outcome,
@@ -82,6 +83,8 @@ export interface RsetlRun {
   children: number;
   loads: number;
   statements: number;
+  /** Requests to Redshift (a batch of statements is one), over all loads. */
+  roundTrips: number;
   copies: number;
   bytesStaged: number;
   /** Data rows staged (the tables' own stages). */
@@ -163,6 +166,7 @@ export async function pollUntilCaughtUp(opts: {
     children: children.length,
     loads: loads.length,
     statements: rows.reduce((a, r) => a + r.statements, 0),
+    roundTrips: rows.reduce((a, r) => a + r.roundTrips, 0),
     copies: rows.reduce((a, r) => a + r.copies, 0),
     bytesStaged: rows.reduce((a, r) => a + r.bytesStaged, 0),
     rowsStaged: Object.entries(byTable).filter(([t]) => !t.includes('__')).reduce((a, [, n]) => a + n, 0),

@@ -65,7 +65,9 @@ export interface LoadOutcome {
   /** Rows staged per table (deletes as `<table>__delete`). */
   tables: Record<string, number>;
   bytesStaged: number;
+  /** Redshift statements of the load, and the round trips they took (a batch is one). */
   statements: number;
+  roundTrips: number;
   copies: number;
   windowFrom: string;
   windowTo: string;
@@ -163,7 +165,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
   const finish = async (
     outcome: RunRecord['outcome'],
     wm: Watermark | { loadId: string; windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] },
-    counts: { statements: number; copies: number } = { statements: 0, copies: 0 },
+    counts: { statements: number; roundTrips: number; copies: number } = { statements: 0, roundTrips: 0, copies: 0 },
   ) => {
     const next = 'windowTime' in wm ? { time: formatPgTimestamp(wm.windowTime), ids: wm.windowIds } : { time: wm.windowTo, ids: wm.windowToIds };
     // Rows that committed since the last read with a time behind this load's window start: no
@@ -201,6 +203,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
       outcome,
       windowTo: next.time,
       statements: counts.statements,
+      roundTrips: counts.roundTrips,
       copies: counts.copies,
       durationMs: Date.now() - started,
       lateEvents: late,
@@ -223,7 +226,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
 
   crashPoint('after-stage');
   const w = await deps.warehouse();
-  const before = { statements: w.statements, copies: w.copies };
+  const before = { statements: w.statements, roundTrips: w.roundTrips, copies: w.copies };
   const entry = {
     busId: bus.id,
     loadId,
@@ -278,7 +281,7 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     }
   }
   crashPoint('after-commit');
-  const counted = { statements: w.statements - before.statements, copies: w.copies - before.copies };
+  const counted = { statements: w.statements - before.statements, roundTrips: w.roundTrips - before.roundTrips, copies: w.copies - before.copies };
   const outcome =
     result.outcome === 'loaded'
       ? await finish('loaded', x.next, counted)

@@ -50,6 +50,8 @@ export interface RunRecord {
   tables: Record<string, unknown>;
   bytesStaged: number;
   statements: number;
+  /** Requests to Redshift that carried them (null before control-schema version 6 recorded it). */
+  roundTrips?: number;
   copies: number;
   outcome: 'loaded' | 'empty' | 'nothing-to-load' | 'already-loaded' | 'failed';
   error?: Record<string, unknown> | null;
@@ -204,13 +206,14 @@ export class BusStore {
 
 
   /**
-   * Ids of Active buses whose next run is due, in schedule order; only among `among` when given.
-   * A blocked bus is never due: it waits for `rsetl unblock`.
+   * Ids of Active buses whose next run is due, oldest lag first (the oldest watermark: the bus
+   * furthest behind starts first when `poll` loads several at once or its time budget runs out);
+   * only among `among` when given. A blocked bus is never due: it waits for `rsetl unblock`.
    */
   async dueBusIds(among?: number[]): Promise<number[]> {
     const r = await this.client.query(
       `select id from ${this.q}.bus where state = 'Active' and not blocked and scheduled <= now()
-         and ($1::int[] is null or id = any($1::int[])) order by scheduled, id`,
+         and ($1::int[] is null or id = any($1::int[])) order by window_time, scheduled, id`,
       [among ?? null],
     );
     return r.rows.map((x) => x.id as number);
@@ -364,8 +367,8 @@ export class BusStore {
   async recordRun(run: RunRecord): Promise<void> {
     await this.client.query(
       `insert into ${this.q}.run (bus_id, load_id, started_at, finished_at, window_from, window_to, events,
-         events_by_type, tables, bytes_staged, statements, copies, duration_ms, outcome, error)
-       values ($1, $2, $3, $4, $5::timestamp, $6::timestamp, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         events_by_type, tables, bytes_staged, statements, copies, duration_ms, outcome, error, round_trips)
+       values ($1, $2, $3, $4, $5::timestamp, $6::timestamp, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         run.busId,
         run.loadId,
@@ -382,6 +385,7 @@ export class BusStore {
         run.finishedAt.getTime() - run.startedAt.getTime(),
         run.outcome,
         run.error ? JSON.stringify(run.error) : null,
+        run.roundTrips ?? null,
       ],
     );
   }

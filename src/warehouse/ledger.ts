@@ -3,7 +3,7 @@
 // loaded already (the process died after COMMIT and before the source was updated): it is
 // fast-forwarded to the ledger's end point instead of being loaded twice.
 import { createHash } from 'node:crypto';
-import { ident } from './sql.js';
+import { ident, literal } from './sql.js';
 import type { WarehouseSession } from './session.js';
 
 export const LEDGER_TABLE = 'rsetl_load';
@@ -49,16 +49,36 @@ function parseIds(text: string | null): string[] {
 }
 
 type LedgerHit = { loadId: string; windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] };
+type LedgerRow = { load_id: string; window_to: string; window_to_ids: string | null; events: string; snapshot_days: string | null };
 
-async function findOne(s: WarehouseSession, busId: number, column: 'from_state' | 'load_id', value: string): Promise<LedgerHit | undefined> {
-  const r = await s.query<{ load_id: string; window_to: string; window_to_ids: string | null; events: string; snapshot_days: string | null }>(
-    `SELECT "load_id", "window_to", "window_to_ids", "events", "snapshot_days" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = $1 AND ${ident(column)} = $2 ORDER BY "loaded_at" DESC LIMIT 1`,
-    [busId, value],
-  );
-  const row = r.rows[0];
+function lookupSql(column: 'from_state' | 'load_id', busIdSql: string, valueSql: string): string {
+  return `SELECT "load_id", "window_to", "window_to_ids", "events", "snapshot_days" FROM ${ident(LEDGER_TABLE)} WHERE "bus_id" = ${busIdSql} AND ${ident(column)} = ${valueSql} ORDER BY "loaded_at" DESC LIMIT 1`;
+}
+
+/** The ledger hit in a lookup's result rows (a batch reads it from its own result). */
+export function ledgerHit(rows: readonly Record<string, unknown>[]): LedgerHit | undefined {
+  const row = rows[0] as LedgerRow | undefined;
   return row
     ? { loadId: row.load_id, windowTo: row.window_to, windowToIds: parseIds(row.window_to_ids), events: Number(row.events), snapshotDays: parseIds(row.snapshot_days) }
     : undefined;
+}
+
+async function findOne(s: WarehouseSession, busId: number, column: 'from_state' | 'load_id', value: string): Promise<LedgerHit | undefined> {
+  return ledgerHit((await s.query<LedgerRow>(lookupSql(column, '$1', '$2'), [busId, value])).rows);
+}
+
+/** An integer as SQL text, checked, since it is inlined rather than bound. */
+function integerLiteral(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`${n} is not an integer`);
+  return String(n);
+}
+
+/**
+ * findByStart as one statement with its values inlined (for a batch sent in one round trip: the
+ * simple-query protocol carries no parameters). Read its rows with ledgerHit.
+ */
+export function findByStartSql(busId: number, fromState: string): string {
+  return lookupSql('from_state', integerLiteral(busId), literal(fromState));
 }
 
 /** The committed load that started from this watermark, if any. */
@@ -83,21 +103,21 @@ export async function committedLoad(s: WarehouseSession, busId: number, loadId: 
   }
 }
 
-export async function insertEntry(s: WarehouseSession, e: LedgerEntry): Promise<void> {
-  await s.query(
-    `INSERT INTO ${ident(LEDGER_TABLE)} ("bus_id", "load_id", "from_state", "window_from", "window_to", "window_to_ids", "events", "first_event_id", "last_event_id", "loaded_at", "snapshot_days") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      e.busId,
-      e.loadId,
-      watermarkHash(e.busId, e.windowFrom, e.windowFromIds),
-      e.windowFrom,
-      e.windowTo,
-      e.windowToIds.join(','),
-      e.events,
-      e.firstEventId,
-      e.lastEventId,
-      e.loadedAt,
-      e.snapshotDays.join(','),
-    ],
-  );
+/** The ledger row of a load, its values inlined (it travels in the load's last batch). */
+export function insertEntrySql(e: LedgerEntry): string {
+  const text = (v: string | null) => (v === null ? 'NULL' : literal(v));
+  const values = [
+    integerLiteral(e.busId),
+    text(e.loadId),
+    text(watermarkHash(e.busId, e.windowFrom, e.windowFromIds)),
+    text(e.windowFrom),
+    text(e.windowTo),
+    text(e.windowToIds.join(',')),
+    integerLiteral(e.events),
+    e.firstEventId === null ? 'NULL' : `${text(e.firstEventId)}::int8`,
+    e.lastEventId === null ? 'NULL' : `${text(e.lastEventId)}::int8`,
+    text(e.loadedAt),
+    text(e.snapshotDays.join(',')),
+  ];
+  return `INSERT INTO ${ident(LEDGER_TABLE)} ("bus_id", "load_id", "from_state", "window_from", "window_to", "window_to_ids", "events", "first_event_id", "last_event_id", "loaded_at", "snapshot_days") VALUES (${values.join(', ')})`;
 }

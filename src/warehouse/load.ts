@@ -5,7 +5,7 @@ import { stageTableSql } from '../model/ddl.js';
 import { columnsWithOp, type KeyOpCounts } from '../stage/combined-lines.js';
 import type { StagedTable } from '../stage/staged-load.js';
 import { copySql } from './copy.js';
-import { findByStart, insertEntry, LEDGER_TABLE, watermarkHash, type LedgerEntry } from './ledger.js';
+import { findByStartSql, insertEntrySql, LEDGER_TABLE, ledgerHit, watermarkHash, type LedgerEntry } from './ledger.js';
 import { copiesDirect, ruleStatements } from './rules/index.js';
 import { keyOpStatements } from './rules/key-ops.js';
 import type { WarehouseSession } from './session.js';
@@ -31,6 +31,13 @@ export interface CopySettings {
   onCopied?: (table: string) => void;
 }
 
+/**
+ * Round trips, each paid at a cluster's per-statement latency: one opens the transaction (BEGIN,
+ * LOCK, the ledger check and every temp stage table), then per table its COPY (alone: its row count
+ * is checked) and, for a staged table, one batch of its write rule; one batch writes the ledger row
+ * and drops the stage tables; COMMIT goes alone (its outcome may need the ledger). Over the Data
+ * API, which runs one statement per call, the batches go statement by statement.
+ */
 export async function applyLoad(
   s: WarehouseSession,
   entry: LedgerEntry,
@@ -40,35 +47,42 @@ export async function applyLoad(
   // Walk tables in the reference's order of operations (model/tables.ts).
   const byName = new Map(work.map((w) => [w.table.name, w]));
   const ordered = TABLE_DEFS.map((t) => byName.get(t.name)).filter((w): w is StagedTableWork => w !== undefined);
-  const temps: string[] = [];
+  const staged = ordered.filter((w) => !copiesDirect(w.table) || w.keyOps);
+  const stageOf = (t: TableDef) => `rsetl_stage_${t.name}`;
+  const copyInto = (table: string, w: StagedTableWork) =>
+    copySql({ table, manifestUrl: w.staged.manifestUrl, iamRole: copy.iamRole, ...(copy.region && { region: copy.region }) });
   s.label(`rsetl:${entry.loadId}`);
-  await s.query('BEGIN');
   try {
-    // Locking the ledger first, then the targets in one fixed order, makes concurrent writers to
-    // this schema queue instead of failing with serializable isolation error 1023 (spec §6).
-    await s.query(`LOCK ${[LEDGER_TABLE, ...ordered.map((w) => w.table.name)].map(ident).join(', ')}`);
-    const done = await findByStart(s, entry.busId, watermarkHash(entry.busId, entry.windowFrom, entry.windowFromIds));
+    const opened = await s.batch([
+      'BEGIN',
+      // Locking the ledger first, then the targets in one fixed order, makes concurrent writers to
+      // this schema queue instead of failing with serializable isolation error 1023 (spec §6).
+      `LOCK ${[LEDGER_TABLE, ...ordered.map((w) => w.table.name)].map(ident).join(', ')}`,
+      findByStartSql(entry.busId, watermarkHash(entry.busId, entry.windowFrom, entry.windowFromIds)),
+      // Created before the ledger says whether they are needed: a load found done rolls them back.
+      ...staged.map((w) => (w.keyOps ? stageTableSql(w.table, stageOf(w.table), columnsWithOp(w.table)) : `CREATE TEMP TABLE ${ident(stageOf(w.table))} (LIKE ${ident(w.table.name)})`)),
+    ]);
+    const done = ledgerHit(opened[2]!.rows);
     if (done) {
       await s.rollback();
       return { outcome: 'already-loaded', ...done };
     }
     for (const w of ordered) {
       const t = w.table;
-      if (copiesDirect(t) && !w.keyOps) {
-        await copyAll(s, copySql({ table: t.name, manifestUrl: w.staged.manifestUrl, iamRole: copy.iamRole, ...(copy.region && { region: copy.region }) }), w.staged);
+      if (!staged.includes(w)) {
+        await copyAll(s, copyInto(t.name, w), w.staged);
       } else {
-        const stage = `rsetl_stage_${t.name}`;
-        await s.query(w.keyOps ? stageTableSql(t, stage, columnsWithOp(t)) : `CREATE TEMP TABLE ${ident(stage)} (LIKE ${ident(t.name)})`);
-        temps.push(stage);
-        await copyAll(s, copySql({ table: stage, manifestUrl: w.staged.manifestUrl, iamRole: copy.iamRole, ...(copy.region && { region: copy.region }) }), w.staged);
-        if (w.keyOps) for (const sql of keyOpStatements(t, stage, keyOf(t) ?? ['id'], w.keyOps)) await s.query(sql);
-        if (!w.keyOps || w.keyOps.puts > 0) for (const sql of ruleStatements({ table: t, stage })) await s.query(sql);
+        const stage = stageOf(t);
+        await copyAll(s, copyInto(stage, w), w.staged);
+        await s.batch([
+          ...(w.keyOps ? keyOpStatements(t, stage, keyOf(t) ?? ['id'], w.keyOps) : []),
+          ...(!w.keyOps || w.keyOps.puts > 0 ? ruleStatements({ table: t, stage }) : []),
+        ]);
       }
       copy.onCopied?.(t.name);
       crashPoint('after-copy');
     }
-    await insertEntry(s, entry);
-    if (temps.length) await s.query(`DROP TABLE ${temps.map(ident).join(', ')}`);
+    await s.batch([insertEntrySql(entry), ...(staged.length ? [`DROP TABLE ${staged.map((w) => ident(stageOf(w.table))).join(', ')}`] : [])]);
   } catch (e) {
     await s.rollback();
     throw e;

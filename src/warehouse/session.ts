@@ -34,7 +34,10 @@ export interface SessionOptions {
 export type SessionResult<R> = Pick<pg.QueryResult<R & pg.QueryResultRow>, 'rows' | 'rowCount'> & { fields: Array<{ name: string }> };
 
 export class WarehouseSession {
+  /** SQL statements sent (a batch counts each of its statements). */
   statements = 0;
+  /** Requests that waited for Redshift's answer: what a cluster's per-statement latency is paid on. */
+  roundTrips = 0;
   copies = 0;
   /** Who this session logged in as and how (set by `open`), for doctor. */
   login: { user: string; via: string; expiresAt?: Date } | undefined;
@@ -102,6 +105,7 @@ export class WarehouseSession {
     phase: { duringCommit?: boolean } = {},
   ): Promise<SessionResult<R>> {
     this.statements++;
+    this.roundTrips++;
     if (/^\s*COPY\b/i.test(sql)) this.copies++;
     const started = this.onStatement ? performance.now() : 0;
     try {
@@ -110,6 +114,32 @@ export class WarehouseSession {
       return r;
     } catch (e) {
       this.onStatement?.({ sql, ms: Math.round(performance.now() - started), rows: null, error: (e as Error).message });
+      throw e;
+    }
+  }
+
+  /**
+   * Statements without parameters (values inlined with sql.ts's literal()), in one round trip where
+   * the transport allows (drivers/driver.ts), else one by one; a result per statement, in order.
+   * Not for COPY (its row count is checked on its own) nor COMMIT (its outcome may need the ledger).
+   */
+  async batch(sqls: readonly string[]): Promise<Array<SessionResult<Record<string, unknown>>>> {
+    if (sqls.length === 0) return [];
+    if (!this.driver.batch || sqls.length === 1) {
+      const out: Array<SessionResult<Record<string, unknown>>> = [];
+      for (const sql of sqls) out.push(await this.query(sql));
+      return out;
+    }
+    this.statements += sqls.length;
+    this.roundTrips++;
+    const text = sqls.join(';\n');
+    const started = this.onStatement ? performance.now() : 0;
+    try {
+      const r = (await this.driver.batch(sqls)) as Array<SessionResult<Record<string, unknown>>>;
+      this.onStatement?.({ sql: text, ms: Math.round(performance.now() - started), rows: null });
+      return r;
+    } catch (e) {
+      this.onStatement?.({ sql: text, ms: Math.round(performance.now() - started), rows: null, error: (e as Error).message });
       throw e;
     }
   }
@@ -124,6 +154,7 @@ export class WarehouseSession {
     try {
       await this.driver.query('ROLLBACK');
       this.statements++;
+      this.roundTrips++;
     } catch {
       // Nothing to roll back on a dead session: the server rolled back for us.
     }

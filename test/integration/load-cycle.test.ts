@@ -150,14 +150,20 @@ describe('a load', () => {
     expect(bad[0]!.n).toBe(0);
   });
 
-  it('records the load in the run log with statements and one COPY per touched table', async () => {
-    const runs = await t.source.query(`select outcome, events, statements, copies, tables from rsetl.run where bus_id = $1`, [busId]);
+  it('records the load in the run log with statements, round trips and one COPY per touched table', async () => {
+    const runs = await t.source.query(`select outcome, events, statements, round_trips, copies, tables from rsetl.run where bus_id = $1`, [busId]);
     expect(runs.rows.map((r) => r.outcome)).toEqual(['loaded']);
     // Keys to delete and users to obfuscate ride in their table's file: no COPY of their own.
     const tables = Object.keys(runs.rows[0].tables);
     expect(tables.some((n) => n.endsWith('__delete'))).toBe(true);
     expect(runs.rows[0].copies).toBe(new Set(tables.map((n) => n.replace(/__.*$/, ''))).size);
     expect(runs.rows[0].statements).toBeGreaterThan(runs.rows[0].copies);
+    // Batched (warehouse/load.ts): the transaction's opening, each COPY, each staged table's rule,
+    // the ledger row with the DROP, and COMMIT — at most 2.5 requests per touched table.
+    const { round_trips: trips, copies } = runs.rows[0];
+    expect(trips).toBeLessThan(runs.rows[0].statements);
+    expect(trips).toBeLessThanOrEqual(2.5 * copies);
+    expect(trips).toBeGreaterThanOrEqual(copies + 3);
   });
 });
 

@@ -139,4 +139,11 @@ export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
     // after it with a time behind the window are the "late" events status reports (late-events.ts).
     sql: `alter table {{schema}}.bus add column read_snapshot text`,
   },
+  {
+    version: 6,
+    name: 'run.round_trips',
+    // Statements of a load travel in batches (warehouse/load.ts): the requests to Redshift, each
+    // paid at the cluster's per-statement latency, are counted apart from the statements.
+    sql: `alter table {{schema}}.run add column round_trips int`,
+  },
 ];

@@ -13,6 +13,13 @@ export interface StatementResult<R> {
 
 export interface SqlDriver {
   query<R>(sql: string, params?: unknown[], phase?: { duringCommit?: boolean }): Promise<StatementResult<R>>;
+  /**
+   * Several statements without parameters in ONE round trip, answered in order, where the transport
+   * can (the PostgreSQL simple-query protocol takes `a; b; c` as one message; the Data API runs one
+   * statement per call, and its BatchExecuteStatement would wrap the batch in a transaction of its
+   * own). Without it the session sends them one by one.
+   */
+  batch?(sqls: readonly string[]): Promise<Array<StatementResult<unknown>>>;
   /** Ends the session (politely; gives up after a few seconds on a server that stopped answering). */
   close(): Promise<void>;
   /** Drops the session at once (after a timeout, when its state is unknown). */

@@ -53,6 +53,19 @@ export class PgDriver implements SqlDriver {
     }
   }
 
+  async batch(sqls: readonly string[]): Promise<Array<StatementResult<unknown>>> {
+    const text = sqls.join(';\n');
+    try {
+      // Without parameters pg sends a simple query: one message, one round trip, a result per
+      // statement (a single result when there is one statement).
+      const r = (await this.client.query(text)) as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(r) ? r : [r]).map((x) => ({ rows: x.rows, rowCount: x.rowCount ?? null, fields: x.fields ?? [] }));
+    } catch (e) {
+      if (isQueryTimeout(e)) this.destroy();
+      throw classifyWarehouseError(e, { statement: text });
+    }
+  }
+
   destroy(): void {
     this.destroyed = true;
     (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
