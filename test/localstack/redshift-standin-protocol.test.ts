@@ -123,7 +123,7 @@ describe('the Redshift stand-in as a PostgreSQL endpoint', () => {
   it.runIf(existsSync('/usr/bin/psql'))('works with psql', async () => {
     const run = promisify(execFile);
     // `\d+ table` is left out: psql 15 reads pg_statistic_ext and pg_publication for it, which
-    // Redshift's catalog does not have, and names `oid` bare, a Redshift reserved word.
+    // Redshift's catalog does not have.
     const args = ['-c', "select 'psql ok'", '-c', '\\dt', '-c', '\\dn', '-c', "select 'it\\'s' as s"];
     const { stdout } = await run('psql', [fx.standin.url, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...args], {
       env: { ...process.env, PGCONNECT_TIMEOUT: '5' },

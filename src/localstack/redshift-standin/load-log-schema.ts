@@ -9,9 +9,21 @@
 import { REDSHIFT_FUNCTIONS_SQL } from './redshift-functions-sql.js';
 import { STANDIN_SCHEMA as S } from './system-objects-rewrite.js';
 
-/** The current-session filter of pg_last_copy_id()/pg_last_copy_count(): pids are reused. */
+/**
+ * pg_last_copy_id() and pg_last_copy_count() as the Amazon Redshift Database Developer Guide's
+ * "PG_LAST_COPY_ID" page has them: the id is that of the session's last COPY that began loading;
+ * "If the COPY fails because of invalid load data, the COPY ID is updated", but "If the COPY
+ * transaction is rolled back, the COPY ID is not updated" (PG_LAST_COPY_COUNT follows the same id).
+ * copy_log is written on the load log's own autocommit connection, so a COPY whose client
+ * transaction later rolled back is still listed: pg_xact_status() of the client's transaction tells
+ * it apart ('in progress' is the session's own open block; NULL, a transaction too old to look up,
+ * ended long ago and is taken as committed). A failed COPY keeps counting although its transaction
+ * always aborts. The first two lines select this session's COPYs: pids are reused, so only those
+ * since the backend started.
+ */
 const THIS_SESSION = `l.session_id = pg_backend_pid()
-  AND l.start_time >= (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())`;
+  AND l.start_time >= (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
+  AND (l.status = 'failed' OR coalesce(pg_xact_status(l.transaction_id::text::xid8), 'committed') <> 'aborted')`;
 
 export const LOAD_LOG_SCHEMA_SQL = `
 CREATE SCHEMA IF NOT EXISTS ${S};

@@ -1,19 +1,26 @@
 // Redshift's reserved words used unquoted as names. Redshift reserves words PostgreSQL does not
 // (TAG, DELTA, OPEN, SYSTEM, TIMESTAMP as a name, ...; redshift-reserved-words.ts, from the Guide's
-// "Reserved words") and takes none of its reserved words as a column label either (`AS column`),
-// so such a statement is a syntax error on Redshift while PostgreSQL runs it. Quoted ("tag") they
-// are names like any other.
+// "Reserved words"), so such a statement is a syntax error on Redshift while PostgreSQL runs it.
+// Quoted ("tag") they are names like any other.
 //
 // A word is used as a name when quoting it leaves PostgreSQL's parse tree as it was: as a name,
 // `tag` and `"tag"` are the same; as a keyword, `timestamp` in `ts timestamp` is the type
 // pg_catalog.timestamp while `"timestamp"` would be a type named so, and `nulls` in `NULLS FIRST`
 // stops parsing when quoted. Only candidates are parsed again: a listed word that PostgreSQL can
-// take as a bare name, or any listed word right after AS. Names after a dot (`c.oid`) and function
-// names (`left(...)`) are left alone, as are SET/SHOW values (`SET x TO off`).
+// take as a bare name. Names after a dot (`c.oid`) and function names (`left(...)`) are left alone,
+// as are SET/SHOW values (`SET x TO off`).
+//
+// Two uses Redshift accepts are left alone too. A column label after AS (`SELECT x AS tag`,
+// `AS column`): Redshift keeps the grammar of the PostgreSQL 8.0 it descends from, where any
+// keyword, reserved or not, may label a column after AS, and clusters run such labels (AWS's own
+// published Redshift admin views label columns `AS table` and `AS user`); a table alias after AS
+// is a name like any other. And `oid` as a column reference (`SELECT oid FROM pg_namespace`): the
+// Guide's "Unsupported PostgreSQL features" keeps OID as a system column name that user columns
+// cannot take, and catalog queries on clusters read it bare (those same admin views do).
 import { parseSync } from 'libpg-query';
 import { REDSHIFT_RESERVED_WORDS } from './redshift-reserved-words.js';
 import { isSignificant, tokenize, type Token } from './sql-tokens.js';
-import { treeShape, type ParsedSql, type Refusal } from './sql-tree.js';
+import { findInTree, treeShape, type ParsedSql, type Refusal } from './sql-tree.js';
 
 const RESERVED = new Set(REDSHIFT_RESERVED_WORDS);
 /** Reserved words that are Redshift expressions, which PostgreSQL reads as column names. */
@@ -41,7 +48,7 @@ function wordsPostgresTakesAsNames(): Set<string> {
 }
 
 function reservedWordHint(): RegExp {
-  hint ??= new RegExp(`\\b(?:${[...wordsPostgresTakesAsNames()].join('|')})\\b|\\bas\\s+(?:${REDSHIFT_RESERVED_WORDS.join('|')})\\b`, 'i');
+  hint ??= new RegExp(`\\b(?:${[...wordsPostgresTakesAsNames()].join('|')})\\b`, 'i');
   return hint;
 }
 
@@ -71,12 +78,14 @@ export function findReservedWordName(parsed: ParsedSql): Refusal | undefined {
     const prevWord = prev?.kind === 'word' ? prev.text.toLowerCase() : undefined;
     if (prev?.kind === 'punct' && prev.text === '.') continue;
     if (next?.kind === 'punct' && next.text === '(' && !NAMING.has(prevWord ?? '')) continue;
-    if (prevWord !== 'as' && !names.has(word)) continue;
+    if (!names.has(word)) continue;
     if (skipped.some((s) => offset >= s.location && offset < s.location + s.length)) continue;
     original ??= treeShape(text);
     if (original === undefined) return undefined;
     const quoted = `${text.slice(0, offset)}"${word}"${text.slice(offset + token.text.length)}`;
     if (treeShape(quoted) !== original) continue;
+    const role = roleOf(text, offset, token.text.length);
+    if ((role === 'label' && prevWord === 'as') || (role === 'column' && word === 'oid')) continue;
     return {
       code: '42601',
       message:
@@ -85,4 +94,24 @@ export function findReservedWordName(parsed: ParsedSql): Refusal | undefined {
     };
   }
   return undefined;
+}
+
+const PROBE = 'rsetl_standin_reserved_word_probe';
+
+/**
+ * What the word at `offset` is in the statement: a column label (`ResTarget` of a select list)
+ * or a column reference, found by putting a quoted probe name in its place.
+ */
+function roleOf(text: string, offset: number, length: number): 'label' | 'column' | undefined {
+  let tree: unknown;
+  try {
+    tree = parseSync(`${text.slice(0, offset)}"${PROBE}"${text.slice(offset + length)}`);
+  } catch {
+    return undefined;
+  }
+  return findInTree(tree, (key, value): 'label' | 'column' | undefined => {
+    if (key === 'ResTarget' && value.name === PROBE) return 'label';
+    if (key === 'ColumnRef' && Array.isArray(value.fields) && value.fields.some((f: any) => f?.String?.sval === PROBE)) return 'column';
+    return undefined;
+  });
 }

@@ -25,6 +25,7 @@ import type { Faults, FaultSpec } from './faults.js';
 import { FrameReader, decodeParse, queryText } from './frames.js';
 import { iamLogin } from './iam-login.js';
 import { overlongIdentifierIn } from './identifier-length.js';
+import { runCatalogChecks } from './catalog-checks.js';
 import { findImplicitCommit, type ImplicitCommit } from './implicit-commit.js';
 import type { StandinFlavour, StandinIsolation } from './index.js';
 import { isolationStartupOption, redshiftIsolationError } from './isolation.js';
@@ -345,6 +346,11 @@ export class StandinSession {
     if (t.rejected) return { kind: 'raise', ...t.rejected };
     if (t.outsideTransactionOnly && (await this.inTransactionBlock())) {
       return { kind: 'raise', code: '25001', message: `${t.outsideTransactionOnly} cannot run inside a transaction block` };
+    }
+    if (t.checks) {
+      // Rules the catalog decides (catalog-checks.ts), on the client's own session and transaction.
+      const refused = await runCatalogChecks(t.checks, this.channel!, await this.inTransactionBlock());
+      if (refused) return { kind: 'raise', ...refused };
     }
     const commit = findImplicitCommit(text, this.backslashEscapes);
     if (commit.kind !== 'none') {
