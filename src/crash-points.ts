@@ -1,6 +1,6 @@
 // Named points where the fault-injection tests kill the process (SIGKILL, no cleanup), to prove
 // that a load killed at any step ends, after the next poll, with every event loaded exactly once
-// (spec §4). Inert unless RSETL_CRASH_AT names the point.
+// (docs/design.md#exactly-once, docs/design.md#crash-points). Inert unless RSETL_CRASH_AT names the point.
 
 export type CrashPoint =
   | 'after-stage'

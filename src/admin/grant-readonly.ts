@@ -1,9 +1,9 @@
-// `rsetl grant-readonly`: the seed's "prod Redshift Permissions" (seed-readme.md) for one schema
+// `rsetl grant-readonly`: the old system's "prod Redshift Permissions" grants (docs/dba.md#grant-readonly) for one schema
 // or every bus schema: USAGE on the schema, SELECT on its tables and views, and default privileges
 // so tables created later are readable too — to a group (default client_ro_group). `--revoke`
 // undoes the three; `--check` reads the catalog and changes nothing.
 //
-// Default privileges belong to the user who creates the tables (peers.md §3.9): the plain form
+// Default privileges belong to the user who creates the tables (docs/dba.md#default-privileges): the plain form
 // covers tables created by the user rsetl runs as (the owner, who runs init-etl and
 // upgrade-schema). Tables other users create need `FOR USER <creator>` (--for-user), which only a
 // superuser may set for someone else. --check names the creators left uncovered.

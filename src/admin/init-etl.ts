@@ -1,7 +1,7 @@
 // `rsetl init-etl <schema> --domain <root_id>`: the Redshift schema (tables, ledger, views, bus-user
 // grants, the migration history of a new schema) and the bus in the source's control schema. Safe
-// to run twice: each part reports what it found already done (seed-system.md §7.1 created a
-// duplicate bus on every call; rsetl does not).
+// to run twice: each part reports what it found already done (the old system created a
+// duplicate bus on every call; rsetl does not: docs/dba.md#init-etl).
 import type { RsetlConfig } from '../config/schema.js';
 import type { Bus } from '../source/bus-store.js';
 import type { Connections } from '../pipeline/connections.js';
@@ -37,7 +37,7 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
     throw new UsageError((e as Error).message);
   }
   if (!/^\d+$/.test(input.rootId)) throw new UsageError(`--domain must be a numeric root_id, got ${JSON.stringify(input.rootId)}`);
-  // Schema creation runs as the owner (main) user: the bus user owns nothing (seed-system.md §6.3).
+  // Schema creation runs as the owner (main) user: the bus user owns nothing (docs/dba.md#users).
   const migrations = await loadBuiltinMigrations();
   let migrationsRecorded: string[] = [];
   // The ETL writer's database user. With a password it is the configured user; with any other

@@ -1,5 +1,5 @@
-// The record of applied migrations, one table per schema (node-pg-migrate's per-schema history,
-// peers.md §1.3 "Migration tools"): a schema carries its own history wherever it is copied, and
+// The record of applied migrations, one table per schema (node-pg-migrate's per-schema history;
+// docs/dba.md#upgrade-schema): a schema carries its own history wherever it is copied, and
 // `--all` can never apply a migration to one schema because another already has it.
 import type { WarehouseSession } from '../warehouse/session.js';
 import { qualified } from '../warehouse/sql.js';

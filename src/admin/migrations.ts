@@ -2,7 +2,7 @@
 // user's with --dir) or one ad-hoc --sql / --file. Each has a sha256 checksum of its text (BOM
 // dropped, CRLF read as LF, so a checkout on Windows does not look like an edit) and runs in the
 // schema's transaction unless its first line is `-- rsetl:no-transaction` (for statements Redshift
-// refuses inside BEGIN ... END, such as ALTER TABLE ... ALTER COLUMN ... TYPE, peers.md §3.6, and
+// refuses inside BEGIN ... END, such as ALTER TABLE ... ALTER COLUMN ... TYPE, docs/design.md#redshift-transactions, and
 // for TRUNCATE, which commits the transaction it runs in: implicitCommitIn).
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';

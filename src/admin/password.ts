@@ -1,4 +1,4 @@
-// Redshift's password rules (CREATE USER, ../shared/reference/peers.md §3.9): 8 to 64 characters,
+// Redshift's password rules (CREATE USER; docs/dba.md#password-rules): 8 to 64 characters,
 // at least one upper-case letter, one lower-case letter and one digit, printable ASCII (33-126)
 // except ' " \ / @ and space. rsetl checks a given password before sending it and never echoes it.
 import { randomInt } from 'node:crypto';

@@ -64,7 +64,7 @@ export async function personalConfigText(c: PersonalConfig, templatePath = CONFI
       workgroup: c.workgroup ?? null,
       region: c.region ?? redshift.region ?? null,
     },
-    // Each developer stages under their own prefix (the old README: `sjordan/redshift-transfer`).
+    // Each developer stages under their own prefix (`<user>/redshift-transfer`, as the old setup guide had it; docs/dba.md#setup-user).
     s3: { ...s3, prefix: `${c.user}/redshift-transfer` },
   };
   return `${JSON.stringify(out, null, 2)}\n`;

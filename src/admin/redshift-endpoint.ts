@@ -1,5 +1,5 @@
 // Where a Redshift cluster or Serverless workgroup listens, and a temporary admin password for it
-// (../shared/reference/peers.md §3.9): the console's "Connect with temporary password", done with
+// (docs/dba.md#temporary-credentials): the console's "Connect with temporary password", done with
 // the AWS SDK so a developer never handles the admin user's real password. Read-only calls only.
 import {
   DescribeClustersCommand,
@@ -124,7 +124,7 @@ async function workgroupEndpoint(access: AwsAccess, name: string, admin: { datab
     let creds: AdminCredentials;
     try {
       // Serverless maps the caller's IAM identity to a database user (IAM:<user> / IAMR:<role>);
-      // there is no DbUser to choose (peers.md §3.9).
+      // there is no DbUser to choose (docs/dba.md#temporary-credentials).
       const r = await client.send(new GetCredentialsCommand({ workgroupName: name, dbName: admin.database, durationSeconds: DURATION_SECONDS }));
       if (!r.dbUser || !r.dbPassword) throw new Error('GetCredentials returned no user or password');
       creds = { user: r.dbUser, password: r.dbPassword, ...(r.expiration ? { expiration: r.expiration } : {}) };

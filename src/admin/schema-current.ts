@@ -1,8 +1,8 @@
 // Before a poll writes into a bus schema: has the schema had every migration this version of rsetl
-// ships (templates/migrations/)? A schema that is behind — its `upgrade-schema` failed (reliability
-// scenario 19) or was never run after an upgrade of rsetl — may lack a column rsetl now stages,
-// and COPY … FORMAT AS JSON 'auto' drops a JSON key that has no column without a word. So the bus
-// fails with the fix named, instead of loading less.
+// ships (templates/migrations/)? A schema that is behind — its `upgrade-schema` failed
+// (docs/faults.md#scenario-19, docs/dba.md#schema-current) or was never run after an upgrade of
+// rsetl — may lack a column rsetl now stages, and COPY … FORMAT AS JSON 'auto' drops a JSON key
+// that has no column without a word. So the bus fails with the fix named, instead of loading less.
 import { WarehouseError } from '../errors.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 import { appliedMigrations } from './migration-ledger.js';

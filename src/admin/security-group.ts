@@ -1,4 +1,4 @@
-// --authorize-my-ip: the seed's "Configure DE" steps (seed-readme.md: add an inbound rule for
+// --authorize-my-ip: the old setup guide's "Configure DE" steps (docs/dba.md#setup-user: an inbound rule for
 // Redshift from My IP to the cluster's VPC security group, with a comment) through EC2's API.
 // Idempotent: a rule that already lets this address reach the port (on any of the endpoint's
 // groups) is reported and nothing is added.

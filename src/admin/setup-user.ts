@@ -1,4 +1,4 @@
-// `rsetl setup-user`: the seed's "Local Setup" (seed-readme.md) as one idempotent command. Finds
+// `rsetl setup-user`: the old setup guide's "Local Setup" (docs/dba.md#setup-user) as one idempotent command. Finds
 // the endpoint and a temporary admin password through the AWS API (or takes --admin-url), lets
 // the caller's IP through the security group if asked, creates the user (CREATEDB) and its
 // personal database unless they exist, checks the login and writes a 0600 config file. Each step
@@ -191,7 +191,7 @@ export async function setupUser(input: SetupUserInput, deps: SetupUserDeps = {})
     }
 
     if (!dbExists) {
-      // CREATE DATABASE cannot run inside a transaction block (peers.md §3.6): pg's autocommit.
+      // CREATE DATABASE cannot run inside a transaction block (docs/design.md#redshift-transactions): pg's autocommit.
       if (!dryRun) await s.query(`CREATE DATABASE ${ident(database)} OWNER ${ident(user)}`);
       step('database', dryRun ? 'planned' : 'done', `CREATE DATABASE ${database} OWNER ${user}`);
     } else {

@@ -1,6 +1,6 @@
 // Splitting a migration file into statements with a maintained tokenizer (dbgate-query-splitter)
 // set for Redshift's lexical rules: single-quoted strings where a backslash escapes the next
-// character as well as '' (Redshift has no standard_conforming_strings, style.md), double-quoted
+// character as well as '' (Redshift has no standard_conforming_strings, docs/design.md#redshift-sql), double-quoted
 // identifiers, $$/$tag$ dollar quotes (Redshift UDF bodies), -- and /* */ comments.
 // libpg-query parses whole statements only and rejects Redshift-only syntax (DISTKEY, ENCODE...),
 // so it cannot split a Redshift file. Known limit: a `$tag$` inside an identifier (`a$b$`) that

@@ -1,6 +1,6 @@
 // Which schemas an admin command works on: named ones, every bus schema (`--all`, each once even
-// when several buses share it — the reference upgraded a shared schema twice, seed-system.md
-// §7.3), or every non-system schema of the database (`--all-schemas`).
+// when several buses share it — the old system upgraded a shared schema twice,
+// docs/dba.md#upgrade-schema), or every non-system schema of the database (`--all-schemas`).
 import { UsageError } from '../errors.js';
 import type { Connections } from '../pipeline/connections.js';
 import type { WarehouseSession } from '../warehouse/session.js';
@@ -32,7 +32,7 @@ export async function busSchemas(conn: Connections): Promise<string[]> {
 
 /**
  * Every schema a user owns: the reference's `nspowner != 1` (Redshift's rdsdb owns the system
- * schemas and public, seed-system.md §7.3), owners that are login users (PostgreSQL 15+ gives
+ * schemas and public; docs/dba.md#upgrade-schema), owners that are login users (PostgreSQL 15+ gives
  * `public` to the non-login pg_database_owner), minus system names.
  */
 export async function userSchemas(s: WarehouseSession): Promise<string[]> {

@@ -1,4 +1,4 @@
-// `rsetl upgrade-schema`: the seed's `upgradeAll` (seed-system.md §7.3) with a history. Each
+// `rsetl upgrade-schema`: the old system's `upgradeAll` with a history (docs/dba.md#upgrade-schema). Each
 // schema: search_path on it, its own transaction holding a LOCK on its rsetl_migration table,
 // every pending migration in order, each recorded with its checksum, COMMIT. A migration marked
 // `-- rsetl:no-transaction` commits what came before it and runs statement by statement outside

@@ -1,5 +1,5 @@
 // The content tree of one course offering: course → modules → lessons → activities, as the
-// platform's `Content1` nodes (seed-system.md §3.2: edge path, asset id, learning-path index, the
+// platform's `Content1` nodes (docs/schema.md#event-types: edge path, asset id, learning-path index, the
 // ancestors, for-credit points and item counts), plus the pages a learner can navigate to, the
 // learning path's activities in order, and the end-of-course survey with its questions.
 import type { Random } from './random.js';

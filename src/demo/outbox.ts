@@ -1,4 +1,4 @@
-// The application's outbox table as the platform creates it (seed-system.md §1.1) and a fast
+// The application's outbox table as the platform creates it (docs/design.md#outbox) and a fast
 // writer for demo events (COPY FROM STDIN, text format). rsetl itself only ever reads this table;
 // these two functions exist for the demo, the local stack and tests.
 import { Readable } from 'node:stream';
@@ -77,7 +77,7 @@ export function copyText(value: string | null): string {
 
 /**
  * Platform-like ids for the i-th event: rising, but not strictly in time order (every third pair is
- * swapped), as when several application nodes draw ids from their own blocks (seed-system.md §1.1).
+ * swapped), as when several application nodes draw ids from their own blocks (docs/design.md#outbox).
  */
 export function platformId(firstId: bigint, i: number): bigint {
   return firstId + BigInt(i) * 10n + (i % 3 === 1 ? 15n : 0n);

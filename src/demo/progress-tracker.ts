@@ -1,6 +1,6 @@
 // One learner's progress through an offering, as the platform's lightweight progress service
 // reports it: per learning-path activity (total 1) and per container (the sums over its
-// activities). An update returns only the nodes it changed (seed-system.md §3.2, ProgressPutEvent2).
+// activities). An update returns only the nodes it changed (docs/schema.md#event-types, ProgressPutEvent2).
 import type { Ancestor, DemoItem, DemoOffering } from './course-content.js';
 import type { ProgressValueJson } from './learning-plan.js';
 

@@ -1,5 +1,5 @@
 // Check 2: the source PostgreSQL. Connects as configured; the outbox table is readable with the
-// five columns rsetl reads and types it can handle (spec §3); the control schema exists and is
+// five columns rsetl reads and types it can handle (docs/design.md#outbox); the control schema exists and is
 // usable, or the user may create it — found out from privileges, without creating anything; and
 // the newest event's age, which says whether the application is writing to the outbox at all.
 import type pg from 'pg';

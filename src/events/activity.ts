@@ -1,8 +1,8 @@
-// Activity keys (seed-system.md §3.1, "Activity key?"): a learner did something with a content node
+// Activity keys (docs/schema.md#activity): a learner did something with a content node
 // of a section. The reference collected the (sectionId, userId, edgePath) triples of a batch in a
 // set and wrote one `activity` row per triple with a random UUID and the ETL start time. rsetl
-// derives the row's `id` from the triple and the load time instead (spec §5: a replayed load
-// cannot add duplicates), and the combine step keeps the first row of an id within a load
+// derives the row's `id` from the triple and the load time instead (docs/schema.md#activity: a replayed
+// load cannot add duplicates), and the combine step keeps the first row of an id within a load
 // (activity's dedupKey), which is the reference's set.
 import { hash } from 'node:crypto';
 import { put, type RowOp, type TransformContext } from './handler.js';

@@ -1,12 +1,12 @@
 // Combining the row operations of one load (possibly many coalesced windows) so that the result
-// equals applying the events one by one, in order (spec §5: the latest event wins for state
+// equals applying the events one by one, in order (docs/design.md#latest-wins: the latest event wins for state
 // tables; special merges are applied in event order). That is what makes one window and fifty
 // windows over the same events give identical tables.
 //
 // Append tables stream straight through `onAppend` (never buffered); keyed tables are kept, one
 // entry per distinct key, so memory is bounded by the number of distinct keys of the load.
 //
-// What the warehouse does with the result, per table in TABLES order (seed-system.md §5), and
+// What the warehouse does with the result, per table in TABLES order (docs/schema.md#load-order), and
 // why that equals sequential application:
 // - `puts` go through the table's write rule; a key a load both deletes and puts appears in
 //   `deletes` too only for grades, whose deletes run BEFORE their upsert (a grade unset and put

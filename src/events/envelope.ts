@@ -1,5 +1,5 @@
-// One row of the application's outbox (`analyticfinder`, seed-system.md §1.1) and the envelope
-// every event JSON shares (§1.2).
+// One row of the application's outbox (`analyticfinder`, docs/design.md#outbox) and the envelope
+// every event JSON shares (docs/schema.md#event-envelope).
 import { z } from 'zod';
 import { instant } from './shapes.js';
 
@@ -18,7 +18,7 @@ export interface OutboxEvent {
  * The members common to every event. Only `eventType` must be valid here: the envelope is read
  * before the type is known, and an ignored or unknown type must be counted, not blocked, whatever
  * else it carries. Each handler's schema then validates the members it reads (`commonFields`).
- * `sessionId` or `session`: the JSON key differs by type (seed-system.md §1.2, §3.2).
+ * `sessionId` or `session`: the JSON key differs by type (docs/schema.md#event-envelope).
  */
 export const envelopeSchema = z.object({
   eventType: z.string().min(1),

@@ -1,6 +1,6 @@
 // What a transform produces and the shape of one event type's handler. A handler is pure: the
 // same event and context give the same ops (no clock, no I/O, no randomness), so replays and
-// golden tests are exact (../shared/design/architecture.md, principle 2).
+// golden tests are exact (docs/design.md#transform).
 import type { z } from 'zod';
 import type { Rows, TableName } from '../model/tables.js';
 
@@ -52,7 +52,7 @@ export interface TransformContext {
 }
 
 export interface EventHandler<S extends z.ZodType = z.ZodType> {
-  /** The `eventType` string of the JSON (seed-system.md §1.2). */
+  /** The `eventType` string of the JSON (docs/schema.md#event-envelope). */
   readonly type: string;
   /** Validates the event and converts its values (timestamps to Redshift form, ...). */
   readonly schema: S;

@@ -1,4 +1,4 @@
-// Nested shapes shared by several event types (seed-system.md §3.2, "Shared nested shapes") and
+// Nested shapes shared by several event types (docs/schema.md#event-envelope) and
 // the rows they become. Schemas name only the members a transform reads; Jackson ignores unknown
 // properties and so do these (zod strips them).
 //

@@ -1,5 +1,5 @@
 // Pure value conversions used by the transforms. Each mirrors one computation of the reference
-// transform (../shared/reference/seed-system.md §3.2) and is exact where the reference used
+// transform (docs/schema.md#derived-values) and is exact where the reference used
 // BigDecimal or whole-second durations.
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -11,7 +11,7 @@ const MAX_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
  * Epoch milliseconds of an instant as the platform writes it: an ISO-8601 string (Jackson's
  * `ExtendedISO8601DateFormat` for `Date`, `Instant.toString` for `Instant`: up to nine fraction
  * digits, `Z` or an offset) or epoch milliseconds. A string without a zone is read as UTC (every
- * platform time is UTC, spec §5). Digits past the millisecond are dropped (truncated). Throws on
+ * platform time is UTC, docs/design.md#transform). Digits past the millisecond are dropped (truncated). Throws on
  * anything else, so a schema can report the field.
  */
 export function epochMillis(value: string | number): number {

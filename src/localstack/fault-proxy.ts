@@ -1,4 +1,4 @@
-// An in-repo TCP fault proxy (node:net) for the fault-injection tests (reliability.md §5.1): it
+// An in-repo TCP fault proxy (node:net) for the fault-injection tests (docs/faults.md#harness): it
 // sits between rsetl and a server (the Redshift stand-in, the local S3) and, switchable at run
 // time, forwards bytes as they come, late (`latency`), not at all while keeping the sockets open
 // (`blackhole`), or kills connections with a TCP RST (`reset`) or after a byte budget

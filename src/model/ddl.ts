@@ -1,5 +1,5 @@
 // Redshift DDL rendered from the table declarations. Only the reference's distribution and sort
-// hints appear (seed-system.md §4.1: progress.edgepath DISTKEY; SORTKEY on activity.etltime,
+// hints appear (docs/schema.md#tables: progress.edgepath DISTKEY; SORTKEY on activity.etltime,
 // progressovertime.time, timespentdiscrete.endtime, instructorsnapshotday.date); Redshift picks
 // encodings itself. Primary keys are informational in Redshift, as they were in the reference.
 import { sqlType, type ColumnDef } from './columns.js';

@@ -1,10 +1,11 @@
-// The 20 Redshift tables, each declared once (../shared/reference/seed-system.md §4.2 and §5).
-// The order of `TABLES` is the order of operations inside one load transaction (§5, "Execution
-// order"), so a load applies its tables by walking this list.
+// The 20 Redshift tables, each declared once (docs/schema.md#tables, which
+// test/docs/schema-doc.test.ts checks against them). The order of `TABLES` is the order of
+// operations inside one load transaction (docs/schema.md#load-order), so a load applies its tables
+// by walking this list.
 import { bool, date, decimal, int4, int8, timestamp, varchar, type Columns, type RowOf } from './columns.js';
 
 /**
- * How a table's staged rows reach the target (seed-system.md §5):
+ * How a table's staged rows reach the target (docs/schema.md#write-rules):
  * - append: COPY straight into the target (facts, one row per event);
  * - insertNew: rows whose key already exists are dropped; existing rows never change;
  * - merge: full replace of matched rows, insert of the others (Redshift MERGE);
@@ -382,7 +383,7 @@ export const qnathread = table({
 });
 
 // rsetl keys activity rows by (sectionid, userid, edgepath, etltime) instead of a random UUID, so a
-// replayed load cannot add duplicates (spec §5); `id` is a deterministic hash of that key.
+// replayed load cannot add duplicates (docs/schema.md#activity); `id` is a deterministic hash of that key.
 export const activity = table({
   name: 'activity',
   columns: {
@@ -415,7 +416,7 @@ export const instructorsnapshotday = table({
   rule: { kind: 'generated', key: ['userid', 'sectionid', 'date'] },
 });
 
-/** Every table, in load order (seed-system.md §5 "Execution order inside the single load transaction"). */
+/** Every table, in load order (docs/schema.md#load-order). */
 export const TABLES = [
   asset,
   section,
@@ -446,8 +447,9 @@ export type TableName = AnyTable['name'];
 export type Rows = { [T in AnyTable as T['name']]: RowOf<T['columns']> };
 
 /**
- * Creation order (seed-system.md §4.2): dimensions first, so informational REFERENCES clauses
- * would resolve. rsetl emits no FK clauses, but keeps the reference's order for readability.
+ * Creation order (the old system's; docs/schema.md#load-order): dimensions first, so
+ * informational REFERENCES clauses would resolve. rsetl emits no FK clauses, but keeps the
+ * reference's order for readability.
  */
 export const CREATION_ORDER: readonly TableName[] = [
   'asset', 'usr', 'section', 'session', 'sessionevent', 'activity', 'attempt', 'enrollment', 'grade',

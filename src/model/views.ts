@@ -1,9 +1,9 @@
-// The 11 Redshift views (../shared/reference/seed-system.md §4.3), each declared once, in the
-// reference's creation order: later views read earlier ones. Bodies are Redshift SQL over the bus
+// The 11 Redshift views (docs/schema.md#views), each declared once, in the old system's
+// creation order: later views read earlier ones. Bodies are Redshift SQL over the bus
 // schema's UNQUALIFIED table names, so they are created with search_path on that schema
 // (warehouse/views.ts). Only functions real Redshift has: DATEDIFF counts day/hour boundaries
 // crossed, TRUNC(timestamp) is its date, current_date and GETDATE() are UTC (sessions run in UTC,
-// spec §5). "Holds an active enrollment" is a join to the DISTINCT (userid, sectionid) pairs, so a
+// docs/design.md#transform). "Holds an active enrollment" is a join to the DISTINCT (userid, sectionid) pairs, so a
 // user with two active enrollments in one section does not duplicate rows.
 import { ident } from '../warehouse/sql.js';
 import { enrollment, section } from './tables.js';

@@ -1,5 +1,5 @@
-// After a bus's loads committed (spec §1 step 7): refresh the `timespent` materialized view at
-// most hourly, as the schema owner (only the owner may REFRESH; seed-system.md §4.3), then
+// After a bus's loads committed (docs/design.md#after-load): refresh the `timespent` materialized view at
+// most hourly, as the schema owner (only the owner may REFRESH; docs/design.md#timespent-refresh), then
 // generate the instructor snapshot days the loads requested. Both are idempotent; a failure
 // leaves them pending for the next poll and is reported like any other bus failure. Last, the
 // retention sweep of staged files that earlier failed loads left in S3 (never fails the bus).

@@ -1,5 +1,5 @@
-// The retry schedule of a failing bus, in one place (../shared/design/style.md: graphile-worker's
-// failJobs). interval × 2^failures as in the reference (seed-system.md §2.7: 4, 8, 16 … minutes at
+// The retry schedule of a failing bus, in one place (as graphile-worker's failJobs;
+// docs/design.md#backoff). interval × 2^failures as in the old poller (4, 8, 16 … minutes at
 // 240 s), capped, with ±10 % jitter so buses that failed together do not retry together.
 
 export function retryDelaySeconds(input: {

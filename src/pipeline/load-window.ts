@@ -1,4 +1,4 @@
-// One load of one bus (spec §1): read the next window(s) from the outbox, transform and combine,
+// One load of one bus (docs/design.md#data-flow): read the next window(s) from the outbox, transform and combine,
 // stream NDJSON+gzip to S3, apply in one Redshift transaction with the ledger row, advance the
 // bus, delete the staged objects. The caller holds the bus's lock. Dead letters whose replay was
 // requested ride along, exactly once (pipeline/dead-letter-replay.ts).

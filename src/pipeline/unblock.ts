@@ -1,6 +1,6 @@
 // `rsetl unblock`: what an operator on call needs for a stuck bus — see the failing window and its
 // error, then retry now, skip the offending events (or the whole window) into the dead letter with
-// a reason, resume a paused bus or pause a failing one. Only a person skips data (spec §3, §7).
+// a reason, resume a paused bus or pause a failing one. Only a person skips data (docs/design.md#failure-handling).
 import type { RsetlConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Bus } from '../source/bus-store.js';

@@ -22,7 +22,7 @@ export interface WindowQuery {
   rootId: string;
   windowTime: string;
   windowIds: string[];
-  /** Upper bound (exclusive): future-dated events wait (seed-system.md §2.4). */
+  /** Upper bound (exclusive): future-dated events wait (docs/design.md#future-events). */
   now: string;
   limit: number;
   pageSize?: number;

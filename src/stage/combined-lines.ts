@@ -3,7 +3,7 @@
 // A table whose load also deletes keys (section, enrollment, grade) or obfuscates users (usr)
 // stages those keys in the SAME file as its rows, told apart by one extra column, `rsetl_op`:
 // 'p' a row to put, 'd' a key to delete, 'o' a user to obfuscate. Each touched table then costs
-// one COPY per load (spec §6), where separate key files cost a COPY each — on Redshift, seconds
+// one COPY per load (docs/design.md#key-ops), where separate key files cost a COPY each — on Redshift, seconds
 // apiece whatever their size. Tables without deletes or obfuscations in the load are staged
 // exactly as their columns, without the extra column.
 import { varchar, type ColumnDef } from '../model/columns.js';

@@ -1,4 +1,4 @@
-// The retention sweep (spec §6): a load that did not commit leaves its staged files in S3 for
+// The retention sweep (docs/design.md#after-load): a load that did not commit leaves its staged files in S3 for
 // diagnosis (the error lists their prefix); once older than `s3.retentionHours` they are deleted.
 // Only folders named like a load id (stage/load-id.ts) directly under the bus's
 // schema prefix are ever touched, and only when their NEWEST object is past the retention, so an

@@ -1,6 +1,6 @@
 // One NDJSON line per row, keys = lower-case column names (COPY ... FORMAT AS JSON 'auto').
 // The model drives the encoding: every VARCHAR is cut to its column's BYTE length on a UTF-8
-// character boundary (Redshift counts bytes; spec §5), lone UTF-16 surrogates become U+FFFD so
+// character boundary (Redshift counts bytes; docs/design.md#staging), lone UTF-16 surrogates become U+FFFD so
 // invalid UTF-8 never reaches COPY, and non-finite numbers are refused.
 //
 // This runs once per staged row, so it is built for speed (bench/transform-micro.ts):

@@ -195,7 +195,7 @@ class TableStream {
     const copied = !this.shadow;
     const manifestKey = copied ? `${this.opts.keyPrefix}${this.name}.manifest` : '';
     // `mandatory: true`: a part that is missing fails the COPY instead of loading silently less
-    // (../shared/reference/peers.md §3). A manifest also avoids COPY's prefix matching.
+    // (docs/design.md#redshift-copy). A manifest also avoids COPY's prefix matching.
     const manifest = { entries: this.parts.map((k) => ({ url: this.store.url(k), mandatory: true })) };
     if (copied) await this.store.put(manifestKey, JSON.stringify(manifest));
     return {

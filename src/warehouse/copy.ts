@@ -1,4 +1,4 @@
-// The COPY statement rsetl sends (spec §1 step 5, §6). Always through a manifest with mandatory
+// The COPY statement rsetl sends (docs/design.md#copy). Always through a manifest with mandatory
 // entries, never a key prefix (COPY from a prefix also loads every object whose name merely starts
 // with it). No TRUNCATECOLUMNS or ACCEPTINVCHARS: rsetl cuts strings itself so COPY never silently
 // changes data, and MAXERROR 0 makes any bad row fail the load.

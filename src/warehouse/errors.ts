@@ -1,5 +1,5 @@
 // Classifying what Redshift (or the connection to it) said, so the poller knows whether to retry,
-// wait for a person, or first find out whether a COMMIT happened (spec §6, issue #4).
+// wait for a person, or first find out whether a COMMIT happened (docs/design.md#error-classes, issue #4).
 import { tlsSettingHint } from '../config/tls.js';
 import { UnreachableError, WarehouseError, type WarehouseFailureClass } from '../errors.js';
 

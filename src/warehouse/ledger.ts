@@ -1,4 +1,4 @@
-// The load ledger (spec §4): one row per committed load, written in the same Redshift transaction
+// The load ledger (docs/design.md#exactly-once): one row per committed load, written in the same Redshift transaction
 // as the data. A bus whose watermark the ledger already holds as a load's starting point was
 // loaded already (the process died after COMMIT and before the source was updated): it is
 // fast-forwarded to the ledger's end point instead of being loaded twice.

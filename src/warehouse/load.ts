@@ -1,4 +1,4 @@
-// The load transaction (spec §1 step 5, §4, §6): everything that changes Redshift for one load
+// The load transaction (docs/design.md#load-transaction): everything that changes Redshift for one load
 // happens between BEGIN and COMMIT, the ledger row included, with one COPY per touched table.
 import { keyOf, TABLE_DEFS, type TableDef } from '../model/tables.js';
 import { stageTableSql } from '../model/ddl.js';
@@ -56,7 +56,7 @@ export async function applyLoad(
     const opened = await s.batch([
       'BEGIN',
       // Locking the ledger first, then the targets in one fixed order, makes concurrent writers to
-      // this schema queue instead of failing with serializable isolation error 1023 (spec §6).
+      // this schema queue instead of failing with serializable isolation error 1023 (docs/design.md#concurrency).
       `LOCK ${[LEDGER_TABLE, ...ordered.map((w) => w.table.name)].map(ident).join(', ')}`,
       findByStartSql(entry.busId, watermarkHash(entry.busId, entry.windowFrom, entry.windowFromIds)),
       // Created before the ledger says whether they are needed: a load found done rolls them back.

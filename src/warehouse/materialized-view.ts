@@ -1,5 +1,5 @@
-// The `timespent` materialized view's refresh (../shared/reference/seed-system.md §4.3, §6.3;
-// spec §1 step 7): after a load commits, at most once an hour, by the MV's owner (Redshift lets
+// The `timespent` materialized view's refresh (docs/design.md#timespent-refresh,
+// docs/schema.md#timespent): after a load commits, at most once an hour, by the MV's owner (Redshift lets
 // only the owner REFRESH; the bus user owns nothing). REFRESH MATERIALIZED VIEW runs as a
 // transaction of its own on Redshift, so it is sent alone, outside any BEGIN.
 import type { WarehouseSession } from './session.js';

@@ -1,5 +1,5 @@
 // Creating a bus's Redshift schema: all tables (from the model), the load ledger, and the bus
-// user's grants, present and default (seed-system.md §4.1, §7.4). Idempotent: reports what
+// user's grants, present and default (docs/dba.md#init-etl). Idempotent: reports what
 // existed and what it created.
 import { allTablesSql } from '../model/ddl.js';
 import { CREATION_ORDER } from '../model/tables.js';
@@ -59,7 +59,7 @@ export async function createWarehouseSchema(
     if (opts.busUser) {
       await s.query(`GRANT ALL ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(opts.busUser)}`);
       // Tables this (owner) user creates later, e.g. by upgrade-schema, are covered too
-      // (the reference left this to its CloudFormation stack, seed-system.md §7.4).
+      // (the old system left this to its CloudFormation stack; docs/dba.md#users).
       await s.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${ident(schema)} GRANT ALL ON TABLES TO ${ident(opts.busUser)}`);
     }
     await s.query('COMMIT');

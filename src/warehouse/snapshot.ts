@@ -1,4 +1,4 @@
-// Instructor snapshot days (../shared/reference/seed-system.md §4.4; spec §1 step 7): one row per
+// Instructor snapshot days (docs/schema.md#snapshot-days, docs/design.md#after-load): one row per
 // (instructor, section) among the instructor rows of `activeenrollment`, with the day's activity
 // counts. Set-based and idempotent: a temp stage built by one SELECT over every requested day,
 // UPDATE of the rows that exist, DELETE of those from the stage, INSERT of the rest, DROP of the
@@ -88,7 +88,7 @@ export async function generateSnapshotDays(s: WarehouseSession, requested: reado
   const end = nextDay(days.at(-1)!);
   await s.query('BEGIN');
   try {
-    // The ledger first, like every load (spec §6): a snapshot queues behind a running load of
+    // The ledger first, like every load (docs/design.md#concurrency): a snapshot queues behind a running load of
     // this schema instead of failing it, or itself, with serializable isolation error 1023.
     await s.query(`LOCK ${ident(LEDGER_TABLE)}, ${t}`);
     await s.query(`CREATE TEMP TABLE ${st} (LIKE ${t})`);

@@ -1,6 +1,6 @@
 // Property: combining a load's events and applying the result with each table's write rule gives
 // the same tables as loading the events one by one, or in any split into windows. The warehouse
-// rules are modelled here in memory (seed-system.md §5), the way the Redshift statements apply them.
+// rules are modelled here in memory (docs/schema.md#write-rules), the way the Redshift statements apply them.
 import { describe, expect, it } from 'vitest';
 import { createRandom, type Random } from '../../src/demo/random.js';
 import { createCombiner, type CombinedRows } from '../../src/events/combine.js';

@@ -1,4 +1,4 @@
-// The randomized convergence property (issue 4 "Done when"; reliability.md §5.3): the same event
+// The randomized convergence property (issue 4 "Done when"; docs/faults.md#convergence): the same event
 // history, loaded by real `rsetl poll` processes that are killed at random crash points or after a
 // random delay, with random window sizes, always ends — after one final clean poll — in Redshift
 // tables identical to a single clean load of that history into another schema. Seeded: the seed is

@@ -1,4 +1,4 @@
-// Scenarios 1, 2 and 14 (reliability.md §5.2): a real `rsetl poll` killed with SIGKILL at each named
+// Scenarios 1, 2 and 14 (docs/faults.md#scenario-1, #scenario-2, #scenario-14): a real `rsetl poll` killed with SIGKILL at each named
 // crash point, and from outside during a slow COPY while it holds the bus lock. After the next
 // clean poll the oracle holds: every event exactly once, state tables as the model, the ledger
 // consistent, no secret in any output.

@@ -1,4 +1,4 @@
-// Scenarios 22 and 25 (reliability.md §5.2; exit codes as the spec decides them): an unwritable or
+// Scenarios 22 and 25 (docs/faults.md#scenario-22, #scenario-25; exit codes: docs/design.md#exit-codes): an unwritable or
 // full output folder for `run-window --dry-run` fails cleanly and changes no state, and loads need
 // no local temp files at all (they stream to S3); hostile names are refused before any SQL, an
 // insecure config file gets the chmod warning, and no secret is ever echoed.

@@ -1,4 +1,4 @@
-// Scenario 20 (reliability.md §5.2): the bus user loses a privilege it needs (INSERT on a target
+// Scenario 20 (docs/faults.md#scenario-20): the bus user loses a privilege it needs (INSERT on a target
 // table). Nothing of the load stays, the bus records an environment failure that names the right
 // that is missing, and once the grant is back the retry loads every event once.
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Scenario 24 (reliability.md §5.2): windows that were already applied come round again because an
+// Scenario 24 (docs/faults.md#scenario-24): windows that were already applied come round again because an
 // operator reset the bus's watermark to where it started (a restore of the source database from
 // a backup does the same). Each load's ledger row records the watermark it started from, so every
 // one of them is recognised and fast-forwarded: no second apply, no duplicate in append tables,

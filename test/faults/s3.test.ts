@@ -1,4 +1,4 @@
-// Scenario 4 (reliability.md §5.2): the S3 upload fails in the middle of a load. The fault proxy
+// Scenario 4 (docs/faults.md#scenario-4): the S3 upload fails in the middle of a load. The fault proxy
 // sits in front of the S3 server (the stand-in reads S3 directly, so only rsetl's own requests
 // cross it): the first staged file goes through, then every connection is reset. Nothing reaches
 // Redshift, the bus is blocked with a retry time, and once S3 is back the next poll loads it once.

@@ -1,4 +1,4 @@
-// Scenario 19 (reliability.md §5.2): a bus schema whose rsetl migrations are not all applied — its
+// Scenario 19 (docs/faults.md#scenario-19): a bus schema whose rsetl migrations are not all applied — its
 // `upgrade-schema` failed, or was never run after rsetl was upgraded. Its bus must not load (COPY
 // … JSON 'auto' would silently drop a key whose column the schema lacks): it fails with the fix
 // named, other buses go on, and after `rsetl upgrade-schema` the retry loads every event once.

@@ -1,4 +1,4 @@
-// Scenarios 16, 17 and 18 (reliability.md §5.2): on the source side, an outbox transaction that
+// Scenarios 16, 17 and 18 (docs/faults.md#scenario-16, #scenario-17, #scenario-18): on the source side, an outbox transaction that
 // commits late (its rows' time is older than rows already delivered, within the lookback) is loaded
 // by the next poll, not skipped; transactions left open for long (here or in another database of
 // the cluster) hold nothing back; rolled-back transactions leave holes in the ids and nothing

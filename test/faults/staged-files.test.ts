@@ -1,4 +1,4 @@
-// Scenarios 5 and 23 (reliability.md §5.2): a staged file is deleted, or cut short, after rsetl
+// Scenarios 5 and 23 (docs/faults.md#scenario-5, #scenario-23): a staged file is deleted, or cut short, after rsetl
 // wrote it and before Redshift's COPY reads it. The stand-in runs in this process, so the change is
 // made exactly when the COPY of that table reaches it. The load must fail and roll back, never
 // load less; the next attempt stages the window afresh and loads every event once.

@@ -1,4 +1,4 @@
-// Instructor snapshot days (seed-system.md §4.4) through the Redshift stand-in: the six counts per
+// Instructor snapshot days (docs/schema.md#snapshot-days) through the Redshift stand-in: the six counts per
 // active instructor and section for one UTC day, idempotent re-runs, updates in place, and a
 // failed run that leaves nothing behind. Tests run in order and share the data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The 11 views and the timespent materialized view (seed-system.md §4.3) through the Redshift
+// The 11 views and the timespent materialized view (docs/schema.md#views) through the Redshift
 // stand-in: created idempotently, with the declared columns, and with exactly the rows their rules
 // select from a hand-made data set. Tests run in order and share the data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

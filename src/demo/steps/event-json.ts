@@ -1,5 +1,5 @@
-// The envelope every demo event carries, as the platform's Jackson writes it (seed-system.md
-// §1.2): `eventType`, a UUID `id`, `time` as ISO-8601 UTC with milliseconds, `source` = host.
+// The envelope every demo event carries, as the platform's Jackson writes it
+// (docs/schema.md#event-envelope): `eventType`, a UUID `id`, `time` as ISO-8601 UTC with milliseconds, `source` = host.
 import type { Random } from '../random.js';
 import type { DemoDraft } from '../timeline.js';
 import type { World } from '../world.js';

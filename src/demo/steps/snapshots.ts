@@ -1,5 +1,5 @@
 // Instructor snapshots: the platform's daily analytics job asks for the snapshot of the previous
-// day (InstructorSnapshotDayCreateEvent1, snapshotDay = now − 1 day, seed-system.md §4.4). It runs
+// day (InstructorSnapshotDayCreateEvent1, snapshotDay = now − 1 day, docs/schema.md#snapshot-days). It runs
 // at 00:30 UTC on every day of the range; a range without a run (shorter than a day) gets one at
 // its end, so the table is always filled.
 import type { Activity, DemoStep } from '../timeline.js';

@@ -1,5 +1,5 @@
 // AttemptPutEvent1 → attempt (merge) and, for an attempt that is no longer `Open` (Submitted,
-// Finalized), an activity key unless the event is a maintenance re-emission. seed-system.md §3.2;
+// Finalized), an activity key unless the event is a maintenance re-emission. docs/schema.md#event-types;
 // session key `session` (not loaded).
 // - `scorepercentage`: the grade formula, only when both score points are present;
 // - `timetoscorehours` / `timetoscoredays`: whole hours / days from submit to score, only when
@@ -7,7 +7,7 @@
 // - `updatetime` = event time; `maxminutes` an INT (a value beyond INT4 is refused, not wrapped).
 //
 // Defaults for NOT NULL columns: the class is written NON_EMPTY, so an absent `valid` or
-// `manualScore` was false; they load as false (spec §5).
+// `manualScore` was false; they load as false (docs/schema.md#defaults).
 import { z } from 'zod';
 import { pushActivityKey } from '../activity.js';
 import { commonFields } from '../envelope.js';

@@ -1,10 +1,10 @@
 // DiscussionPostPutEvent1 → discussionpost (first instructor reply wins, see combine and the
-// warehouse rule). seed-system.md §3.2; session key `session` (not loaded). `role` is `instructor`
+// warehouse rule). docs/schema.md#event-types; session key `session` (not loaded). `role` is `instructor`
 // for moderators' posts, else `student`. `instructorreplyhourlag` = whole hours from the post's
 // creation to the first instructor reply, null when either is missing or the reply is earlier.
 //
 // Defaults for NOT NULL columns: the class is written NON_EMPTY, so an absent `role` was the empty
-// string and an absent `depth` 0; they load as '' and 0 (spec §5).
+// string and an absent `depth` 0; they load as '' and 0 (docs/schema.md#defaults).
 import { z } from 'zod';
 import { commonFields } from '../envelope.js';
 import { defineHandler, put } from '../handler.js';

@@ -1,9 +1,9 @@
-// EnrollmentCreateEvent2 → usr (merge, via rsUser) and enrollment (merge). seed-system.md §3.2.
+// EnrollmentCreateEvent2 → usr (merge, via rsUser) and enrollment (merge). docs/schema.md#event-types.
 // The reference cut `role` to 64 and `dataSource` to 255 characters: the column lengths, so the
 // staging layer's byte cut covers them.
 //
 // Defaults for NOT NULL columns: the platform writes these events `NON_EMPTY`, so an absent `role`
-// was the empty string and an absent `disabled` was false; they load as '' and false (spec §5).
+// was the empty string and an absent `disabled` was false; they load as '' and false (docs/schema.md#defaults).
 import { z } from 'zod';
 import type { Rows } from '../../model/tables.js';
 import { commonFields } from '../envelope.js';

@@ -1,9 +1,9 @@
 // GradePutEvent1 → grade (the reference's grade upsert) and an activity key unless the event is a
-// maintenance re-emission. seed-system.md §3.2. `percentage` = awarded ÷ possible × 100 HALF_UP to
+// maintenance re-emission. docs/schema.md#derived-values. `percentage` = awarded ÷ possible × 100 HALF_UP to
 // 2 places, 0 when nothing is possible (`percentage`).
 //
 // Default: `Score` is written NON_EMPTY and the reference read an absent double as 0.0, so an absent
-// `points_awarded` or `points_possible` loads as 0 (both columns are NOT NULL; spec §5).
+// `points_awarded` or `points_possible` loads as 0 (both columns are NOT NULL; docs/schema.md#defaults).
 import { z } from 'zod';
 import { pushActivityKey } from '../activity.js';
 import { commonFields } from '../envelope.js';

@@ -1,5 +1,5 @@
 // GradeUnsetEvent → delete the grade of (learner, section, edge path), and an activity key unless
-// the event is a maintenance re-emission. seed-system.md §3.2; session key `session` (not loaded).
+// the event is a maintenance re-emission. docs/schema.md#event-types; session key `session` (not loaded).
 // `subject` (who unset it) is not loaded.
 import { z } from 'zod';
 import { pushActivityKey } from '../activity.js';

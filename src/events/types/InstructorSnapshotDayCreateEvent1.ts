@@ -1,5 +1,5 @@
 // InstructorSnapshotDayCreateEvent1 → generate instructorsnapshotday for `snapshotDay` after the
-// load commits (seed-system.md §3.2, §4.4). The platform's class is misspelled
+// load commits (docs/schema.md#snapshot-days). The platform's class is misspelled
 // `InstructorSnapshotDayCreatEvent1`; its `eventType` string is spelled correctly. `snapshotDay` is
 // a Date (the snapshot job sends "now − 1 day"); the day generated is its UTC date.
 import { z } from 'zod';

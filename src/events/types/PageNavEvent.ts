@@ -1,4 +1,4 @@
-// PageNavEvent → pagenavevent (append). seed-system.md §3.2; the session key is `sessionId`
+// PageNavEvent → pagenavevent (append). docs/schema.md#event-types; the session key is `sessionId`
 // (required: pagenavevent.sessionid is NOT NULL). `clientTime` and `impersonatedUserId` are not
 // loaded. The reference cut source, url and title to 1024 characters (the column lengths) and left
 // `contentTitle` uncut; the staging layer cuts every string to its column's bytes.

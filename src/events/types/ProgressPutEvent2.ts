@@ -1,9 +1,9 @@
 // ProgressPutEvent2 → per value (only the nodes whose progress changed are sent): progressovertime
 // (append), progress (merge, the same values plus `updatetime`) and an activity key unless the
-// event is a maintenance re-emission. seed-system.md §3.2; session key `session` (not loaded).
+// event is a maintenance re-emission. docs/schema.md#event-types; session key `session` (not loaded).
 // `percentage` = completions ÷ total × 100 HALF_UP to 2 places, 0 when total is 0.
 //
-// Defaults for NOT NULL columns (spec §5; seed-system.md §9.6 quirk 3): `skipped` (added later),
+// Defaults for NOT NULL columns (docs/schema.md#defaults): `skipped` (added later),
 // `forCreditGrades` and `forCreditGradesPossible` (optional in the platform's model), `visited`
 // and `testedOut` load as 0 when absent. `completions` and `total` are required: the percentage
 // is computed from them.

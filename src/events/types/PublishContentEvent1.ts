@@ -1,5 +1,5 @@
 // PublishContentEvent1 → asset (insert-new) for every asset, and sectioncontent (set-replace per
-// section) for every (sectionId, content) pair. seed-system.md §3.2. On an offering's first publish
+// section) for every (sectionId, content) pair. docs/schema.md#event-types. On an offering's first publish
 // `sectionIds` is empty (omitted: the class is NON_EMPTY), so only the assets load; a publish-update
 // replaces the content set of each listed section. Lists are read null-safely, as the reference
 // did. The session key (`sessionId` or `session`) is not loaded.

@@ -1,9 +1,9 @@
 // QnaThreadPutEvent1 → qnathread (first reply wins, `studentclosed` sticky, categories latest; see
-// combine and the warehouse rule). seed-system.md §3.2; session key `session`, optional (not
+// combine and the warehouse rule). docs/schema.md#event-types; session key `session`, optional (not
 // loaded). `instructorreplyhourlag` as for discussion posts. `instructorClosed` and `actualUserId`
 // are not loaded.
 //
-// Default: the class is written NON_EMPTY, so an absent `studentClosed` was false (spec §5).
+// Default: the class is written NON_EMPTY, so an absent `studentClosed` was false (docs/schema.md#defaults).
 import { z } from 'zod';
 import { commonFields } from '../envelope.js';
 import { defineHandler, put } from '../handler.js';

@@ -1,5 +1,5 @@
 // SectionCreateEvent2 → section (merge) and the section's contents → sectioncontent (set-replace
-// per section). seed-system.md §3.2; `contents` is read null-safely (omitted when empty).
+// per section). docs/schema.md#event-types; `contents` is read null-safely (omitted when empty).
 import { z } from 'zod';
 import { defineHandler, put } from '../handler.js';
 import { content1Schema, rsSectionContent } from '../shapes.js';

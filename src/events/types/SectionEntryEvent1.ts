@@ -1,4 +1,4 @@
-// SectionEntryEvent1 → usr (merge, via rsUser) and sectionentry (append). seed-system.md §3.2;
+// SectionEntryEvent1 → usr (merge, via rsUser) and sectionentry (append). docs/schema.md#event-types;
 // the session key is `sessionId` (required: the platform's field is a plain Long).
 import { z } from 'zod';
 import { commonFields } from '../envelope.js';

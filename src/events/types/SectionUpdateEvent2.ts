@@ -1,4 +1,4 @@
-// SectionUpdateEvent2 → section (merge). seed-system.md §3.2; session key `session` (not loaded).
+// SectionUpdateEvent2 → section (merge). docs/schema.md#event-types; session key `session` (not loaded).
 import { z } from 'zod';
 import type { Rows } from '../../model/tables.js';
 import { commonFields } from '../envelope.js';

@@ -1,5 +1,5 @@
 // SessionEvent → sessionevent (append, always) and, only for `start` with a `sessionId`, session
-// (insert-new). seed-system.md §3.2; the session key is `sessionId` and is optional. The
+// (insert-new). docs/schema.md#event-types; the session key is `sessionId` and is optional. The
 // reference cut the request columns to their column lengths (1024/256/1024/2048/1024 characters);
 // the staging layer's byte cut covers them.
 import { z } from 'zod';

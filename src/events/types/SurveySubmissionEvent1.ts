@@ -1,5 +1,5 @@
 // SurveySubmissionEvent1 → one surveyquestionresponse (append) per response, without the survey's
-// asset and edge path (v1 did not carry them). seed-system.md §3.2. `responses` is read
+// asset and edge path (v1 did not carry them). docs/schema.md#event-types. `responses` is read
 // null-safely (NON_EMPTY omits an empty list). The reference cut `response` to 4096 characters;
 // the staging layer cuts it to the column's 4096 bytes.
 import { z } from 'zod';

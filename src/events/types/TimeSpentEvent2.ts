@@ -1,6 +1,6 @@
 // TimeSpentEvent2 → usr (merge, always) and, only when both `edgePath` and `assetId` are present,
 // timespentdiscrete (append) plus an activity key unless the event is a maintenance re-emission.
-// seed-system.md §3.2. `context` is the section; `durationSpent` is in milliseconds; `commitId` is
+// docs/schema.md#event-types. `context` is the section; `durationSpent` is in milliseconds; `commitId` is
 // not loaded.
 import { z } from 'zod';
 import { pushActivityKey } from '../activity.js';

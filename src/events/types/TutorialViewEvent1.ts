@@ -1,5 +1,5 @@
 // TutorialViewEvent1 → tutorialview (append): one view of a tutorial, recorded when it is closed.
-// seed-system.md §3.2; session key `session` (not loaded). `step` is the 1-based step at close.
+// docs/schema.md#event-types; session key `session` (not loaded). `step` is the 1-based step at close.
 import { z } from 'zod';
 import { commonFields } from '../envelope.js';
 import { defineHandler, put } from '../handler.js';

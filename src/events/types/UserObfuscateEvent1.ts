@@ -1,5 +1,5 @@
-// UserObfuscateEvent1 → null the personal columns of the user (GDPR). seed-system.md §3.2, §5
-// (RsUserDao.obfuscate). The combine step makes it follow event order: a later put of the user in
+// UserObfuscateEvent1 → null the personal columns of the user (GDPR). docs/schema.md#key-ops
+// (the old RsUserDao.obfuscate). The combine step makes it follow event order: a later put of the user in
 // the same load cancels it, an earlier one is loaded already obfuscated.
 import { z } from 'zod';
 import { commonFields } from '../envelope.js';

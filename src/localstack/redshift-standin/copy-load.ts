@@ -7,7 +7,7 @@
 // - fast: every NDJSON line is turned into a COPY text row in Node and streamed straight into the
 //   target with COPY FROM STDIN (copy-text-rows.ts), for flat JSON objects of plain values;
 // - exact: the lines are streamed into a session buffer table, then moved into the target with one
-//   INSERT ... SELECT over jsonb_to_record (../shared/reference/local-stack.md §4); a failure is
+//   INSERT ... SELECT over jsonb_to_record (docs/local-stack.md#standin-copy); a failure is
 //   bisected down to the bad line and column for stl_load_errors (load-error-probe.ts).
 // The fast path gives up on anything unusual and on any failure that may be about the data: the
 // savepoint is rolled back and the exact path loads the data from the start, so results and load

@@ -1,8 +1,8 @@
 // The table a COPY loads and the INSERT that moves the session's buffer into it.
-// JSON 'auto' semantics (../shared/reference/peers.md §3.3): top-level keys match column names case-sensitively
+// JSON 'auto' semantics (docs/design.md#redshift-copy): top-level keys match column names case-sensitively
 // ('auto ignorecase': lower-cased keys), unknown keys are ignored, a listed column without a key
 // is NULL, an unlisted column gets its DEFAULT. Redshift counts VARCHAR/CHAR lengths in BYTES
-// (peers.md §3.6); PostgreSQL counts characters, so the byte rule is checked here explicitly.
+// (docs/design.md#redshift-types); PostgreSQL counts characters, so the byte rule is checked here explicitly.
 import type { CopyFromS3 } from './copy-command.js';
 import { ident, literal } from './sql-literal.js';
 

@@ -1,7 +1,7 @@
 // Message framing of the PostgreSQL wire protocol, both directions: a type byte plus an int32
 // length that counts itself. The very first message a client sends (startup, SSLRequest,
 // CancelRequest) has no type byte. Framing is done here rather than with pg-gateway 0.2.4, which
-// loses every message after the first one of a TCP chunk (../shared/reference/local-stack.md §4).
+// loses every message after the first one of a TCP chunk (docs/local-stack.md#wire-framing).
 
 export class FrameReader {
   private chunks: Buffer[] = [];

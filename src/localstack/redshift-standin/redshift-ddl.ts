@@ -1,7 +1,7 @@
 // Redshift-only syntax that PostgreSQL refuses but that means nothing for correctness on one node:
 // distribution and sort attributes, column encodings, BACKUP, AUTO REFRESH. They are dropped before
 // the statement reaches PostgreSQL. Type and function spellings that Redshift defines differently
-// are mapped to what Redshift means (../shared/reference/peers.md §3.6):
+// are mapped to what Redshift means (docs/design.md#redshift-types):
 //   VARCHAR(MAX) = VARCHAR(65535); VARCHAR/TEXT without a length = VARCHAR(256) in table DDL;
 //   NVARCHAR = VARCHAR; GETDATE() = the current statement's UTC time without fractions;
 //   SYSDATE = the transaction's start time in UTC.

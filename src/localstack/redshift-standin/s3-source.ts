@@ -1,5 +1,5 @@
 // Where a COPY's data comes from: the objects named by a manifest, or every object under a key
-// prefix (Redshift also loads `part-10` for the prefix `part-1`: ../shared/reference/peers.md §3.1), read from the
+// prefix (Redshift also loads `part-10` for the prefix `part-1`: docs/design.md#redshift-copy), read from the
 // local S3 endpoint.
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';

@@ -1,4 +1,4 @@
-// discussionpost (seed-system.md §5 RsDiscussionPostDao.upsert): only the FIRST instructor reply is
+// discussionpost (docs/schema.md#write-rules; the old RsDiscussionPostDao.upsert): only the FIRST instructor reply is
 // recorded — the three reply columns are set only where all three are still null; other columns
 // never change after insert.
 import { ident } from '../sql.js';

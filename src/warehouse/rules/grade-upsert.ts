@@ -1,4 +1,4 @@
-// grade (seed-system.md §5 RsGradeDao.upsert): existing rows get the new score and time but keep
+// grade (docs/schema.md#write-rules; the old RsGradeDao.upsert): existing rows get the new score and time but keep
 // their assetid; new keys are inserted. Unsets are deleted by key BEFORE this runs (key-ops.ts): a
 // key unset and put again within one load must end as a fresh row with the new assetid.
 import { ident } from '../sql.js';

@@ -1,4 +1,4 @@
-// insert-new (asset, session; seed-system.md §5): rows whose key exists are left untouched.
+// insert-new (asset, session; docs/schema.md#write-rules): rows whose key exists are left untouched.
 import { insertMissingSql, type RuleContext } from './rule-context.js';
 
 export function insertNew(ctx: RuleContext, key: readonly string[]): string[] {

@@ -1,4 +1,4 @@
-// qnathread (seed-system.md §5 RsQnaThreadDao.upsert): reply fields keep an existing value (first
+// qnathread (docs/schema.md#write-rules; the old RsQnaThreadDao.upsert): reply fields keep an existing value (first
 // reply wins), studentclosed is sticky (existing OR new), category and subcategory are always
 // overwritten (a null nulls them); question, user, section, edge path and create time never change.
 import { ident } from '../sql.js';

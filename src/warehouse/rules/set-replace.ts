@@ -1,5 +1,5 @@
 // set-replace (sectioncontent): each touched section's content set is replaced as a whole by the
-// staged set (seed-system.md §5 RsSectionContentDao.set).
+// staged set (docs/schema.md#write-rules; the old RsSectionContentDao.set).
 import { ident } from '../sql.js';
 import { columnsOf, type RuleContext } from './rule-context.js';
 
