@@ -108,6 +108,21 @@ export class EventError extends RsetlError {
   }
 }
 
+/**
+ * A command needs packages this installation left out: the local stack's optionalDependencies
+ * (`rsetl demo`, `rsetl dev up`) after `npm install --omit=optional`. Exit 78, like a
+ * configuration error: the installation must change, a retry cannot help.
+ */
+export class MissingPackageError extends RsetlError {
+  readonly kind = 'missing-package';
+  /** The npm package names that are not installed. */
+  readonly packages: string[];
+  constructor(message: string, packages: string[], options: { hint?: string; cause?: unknown; context?: ErrorContext } = {}) {
+    super(message, { ...options, context: { packages, ...options.context } });
+    this.packages = packages;
+  }
+}
+
 /** A load was interrupted by SIGINT/SIGTERM at a safe point. */
 export class StoppedError extends RsetlError {
   readonly kind = 'stopped';

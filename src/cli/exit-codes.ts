@@ -6,6 +6,7 @@ import { redact, redactText } from '../config/redact.js';
 import { tlsSettingHint } from '../config/tls.js';
 import {
   ConfigError,
+  MissingPackageError,
   NotImplementedError,
   PermissionError,
   RsetlError,
@@ -25,6 +26,7 @@ export const EXIT = {
   /** A bug: an error rsetl does not know. */
   INTERNAL: 70,
   PERMISSION: 77,
+  /** The configuration is wrong, or the installation lacks a package the command needs. */
   CONFIG: 78,
   SIGINT: 130,
   SIGTERM: 143,
@@ -107,7 +109,9 @@ export function exitCodeFor(e: unknown): number {
   }
   if (e instanceof StoppedError) return e.signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
   if (e instanceof UsageError || e instanceof NotImplementedError) return EXIT.USAGE;
-  if (e instanceof ConfigError) return EXIT.CONFIG;
+  // A package the command needs was left out of the installation (--omit=optional): fixed by
+  // installing it, as a configuration is fixed by editing it; no retry helps (so not 69).
+  if (e instanceof ConfigError || e instanceof MissingPackageError) return EXIT.CONFIG;
   if (e instanceof UnreachableError) return EXIT.UNREACHABLE;
   if (e instanceof PermissionError) return EXIT.PERMISSION;
   // A refused login (wrong password, unknown user) is a permission problem wherever it surfaced.

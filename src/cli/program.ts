@@ -23,7 +23,7 @@ const EXIT_CODES_HELP = `Exit codes:
   69   a service (PostgreSQL, Redshift, S3) is unreachable
   70   internal error: a bug in rsetl (RSETL_DEBUG=1 prints the stack trace)
   77   permission denied
-  78   configuration error
+  78   configuration error, or a package the command needs is not installed (rsetl demo, dev up)
   130  stopped by SIGINT after a clean stop
   143  stopped by SIGTERM after a clean stop
 `;

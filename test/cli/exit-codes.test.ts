@@ -4,6 +4,7 @@ import { describeError, EXIT, exitCodeFor, usageErrorFromCommander } from '../..
 import {
   ConfigError,
   EventError,
+  MissingPackageError,
   NotImplementedError,
   PermissionError,
   SourceError,
@@ -42,6 +43,7 @@ describe('exitCodeFor', () => {
     expect(exitCodeFor(new UnreachableError('x'))).toBe(69);
     expect(exitCodeFor(new PermissionError('x'))).toBe(77);
     expect(exitCodeFor(new ConfigError('x'))).toBe(78);
+    expect(exitCodeFor(new MissingPackageError('x', ['fauxqs']))).toBe(78);
     expect(exitCodeFor(new StoppedError('SIGINT'))).toBe(130);
     expect(exitCodeFor(new StoppedError('SIGTERM'))).toBe(143);
     expect(exitCodeFor(new TypeError('undefined is not a function'))).toBe(EXIT.INTERNAL);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadLocalStack } from '../../optional-packages.js';
 import { EXIT } from '../exit-codes.js';
 import { choiceOption, intOption } from '../option-values.js';
 import { runCommand, withCommonOptions } from '../context.js';
@@ -14,7 +15,8 @@ export function registerDemo(program: Command): void {
       .addHelpText('after', '\nExample:\n  npx rsetl demo\n'),
   ).action(async (opts: { users?: number; sections?: number; transport?: 'postgres' | 'data-api' }, cmd: Command) =>
     runCommand(cmd, async ({ out }) => {
-      const { runDemo } = await import('../../demo/run-demo.js'); // heavy: the whole local stack
+      // Loaded on use: the whole local stack, whose packages are optional (src/optional-packages.ts).
+      const { runDemo } = await loadLocalStack('demo', () => import('../../demo/run-demo.js'));
       const r = await runDemo({ ...opts, onProgress: (m) => !out.json && out.info(m) });
       if (out.json) out.result(r);
       else {

