@@ -119,12 +119,6 @@ describe('redshift.ssl and redshift.sslRootCert as pg settings', () => {
       [empty, /holds no PEM certificate/],
       [broken, /certificate 1 is not a valid X\.509 certificate/],
     ];
-    if (process.getuid?.() !== 0) {
-      const locked = join(scratch, 'locked.pem');
-      writeFileSync(locked, readFileSync(TEST_CA));
-      chmodSync(locked, 0o000);
-      cases.push([locked, /permission denied/]);
-    }
     for (const [path, why] of cases) {
       const e = (() => {
         try {
@@ -138,6 +132,31 @@ describe('redshift.ssl and redshift.sslRootCert as pg settings', () => {
       expect((e as ConfigError).message).toContain('redshift.sslRootCert');
       expect((e as ConfigError).message).toMatch(why);
       expect((e as ConfigError).hint).toContain('redshift.sslRootCert');
+    }
+  });
+
+  it('an sslRootCert the process may not read is a ConfigError naming the key, "permission denied"', async () => {
+    // Root reads a file of mode 000 all the same, so the read runs in a child process (the built
+    // dist/config/tls.js, as above) as nobody when this one is root, else as this user: either
+    // way the case runs, instead of being left out under root (as CI and containers often run).
+    const dir = mkdtempSync(join(tmpdir(), 'rsetl-ssl-locked-'));
+    try {
+      chmodSync(dir, 0o755); // the folder is open to nobody: only the file's own mode refuses
+      const locked = join(dir, 'locked.pem');
+      writeFileSync(locked, readFileSync(TEST_CA));
+      chmodSync(locked, 0o000);
+      const script = `const { redshiftRootCerts } = await import(${JSON.stringify(join(ROOT, 'dist/config/tls.js'))});
+try { redshiftRootCerts(${JSON.stringify(locked)}); console.log('{}'); }
+catch (e) { console.log(JSON.stringify({ kind: e.constructor.name, message: e.message, hint: e.hint })); }`;
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), ...asNobody });
+      const e = JSON.parse(stdout) as { kind?: string; message?: string; hint?: string };
+      expect(e.kind, stdout).toBe('ConfigError');
+      expect(e.message).toContain('redshift.sslRootCert');
+      expect(e.message).toMatch(/permission denied/);
+      expect(e.hint).toContain('redshift.sslRootCert');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

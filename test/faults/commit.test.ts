@@ -5,7 +5,7 @@
 // (`injectFault`) and from the TCP fault proxy between rsetl and the stand-in.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
-import { busRow, expectOracle, ledgerRows, settled, startFaultEnv, windowEnv, type Bus, type CliResult, type FaultEnv } from './harness.js';
+import { busRow, expectOracle, ledgerRows, settled, startFaultEnv, waitFor, windowEnv, type Bus, type CliResult, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;
 let proxy: FaultProxy;
@@ -99,8 +99,10 @@ describe('scenario 3: the connection is lost during COMMIT', () => {
     proxy.onClientData(COMMIT, 'blackhole', { deliver: true });
     const run = env.spawn(['poll', '--bus', bus.schema, '--json'], { config: proxied, env: windowEnv(400) });
     await proxy.fired(before + 1);
-    await new Promise((r) => setTimeout(r, 800));
-    expect(run.child.exitCode).toBeNull(); // still waiting for the answer to COMMIT
+    // The server ran the COMMIT (its ledger row is there) and its answer went into the hole:
+    // rsetl is still waiting for it.
+    await waitFor('the blackholed COMMIT to commit on the server', async () => (await ledgerRows(env, bus)) > 0);
+    expect(run.child.exitCode).toBeNull();
     proxy.reset();
     await expectResolvedAsCommitted(bus, await run.done);
   });
@@ -169,7 +171,8 @@ describe('scenario 8: serializable isolation violation (1023) and deadlock', () 
 
   it('deadlock (40P01) on the LOCK: transient, retried later, succeeds', async () => {
     const bus = await env.newBus('deadlock');
-    env.t.stack.standin.injectFault({ match: /^LOCK/, error: { code: '40P01', message: 'deadlock detected' } });
+    // The load's LOCK travels in its opening batch, `BEGIN;\nLOCK …` (src/warehouse/load.ts).
+    env.t.stack.standin.injectFault({ match: /^BEGIN;\s*LOCK /, error: { code: '40P01', message: 'deadlock detected' } });
     await expectFailedThenRecovers(bus, await poll(bus), 'transient');
   });
 });

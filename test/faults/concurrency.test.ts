@@ -14,8 +14,8 @@ import type { DemoEvent } from '../../src/demo/generator.js';
 import type { RedshiftStandin, StandinIsolation } from '../../src/localstack/redshift-standin/index.js';
 import { pollOnce } from '../../src/pipeline/poller.js';
 import {
-  baseStream, busLocked, busRow, expectNoSecrets, expectOracle, expectSameTables, ledgerLocked, ledgerRows, pageView, startFaultEnv, typeOf,
-  waitFor, windowEnv, type Bus, type CliResult, type FaultEnv,
+  baseStream, busLocked, busRow, expectNoSecrets, expectNothingLoaded, expectOracle, expectSameTables, ledgerLocked, ledgerRows, pageView, startFaultEnv,
+  typeOf, waitFor, windowEnv, type Bus, type CliResult, type FaultEnv,
 } from './harness.js';
 
 const stream = baseStream(13);
@@ -125,10 +125,21 @@ describe.each(['serializable', 'snapshot'] as const)('Redshift isolation %s', (i
     });
 
     it('a second signal forces the exit at once, even mid-load; nothing is half-applied', async () => {
-      const { bus, run } = await slowPoll('two_signals');
-      // The second signal follows the moment the first is acknowledged, so it lands mid-load: with
-      // a fixed pause, a load ending inside the pause let the process exit on its own and the second
-      // signal hit its teardown, where Node no longer handles signals.
+      // Each COPY of this stand-in takes 30 s: once the load holds its LOCK, its next statement is
+      // a COPY, so the load cannot commit, nor the process stop on its own after the first signal,
+      // for half a minute. An exit within seconds of the second signal is the forced one.
+      const stalled = await env.slowStandin({ copyMs: 30_000 });
+      const stalledConfig = await env.writeConfig('stalled.json', (c) => {
+        const u = new URL(c.redshift.url);
+        u.port = String(stalled.port);
+        c.redshift.url = u.toString();
+      });
+      const bus = await env.newBus('two_signals');
+      // Cut at 45 s (before the test's own timeout) should the second signal not force the exit.
+      const run = env.spawn(['poll', '--bus', bus.schema, '--json'], { config: stalledConfig, env: windowEnv(40), timeoutMs: 45_000 });
+      await waitFor('the load transaction to hold its LOCK', () => ledgerLocked(env, bus), 30_000);
+      // The second signal follows the moment the first is acknowledged: a signal before the
+      // handler is installed, or after the work is done, would test something else.
       let stderr = '';
       const acknowledged = new Promise<void>((resolve) =>
         run.child.stderr!.on('data', (d: Buffer) => {
@@ -141,10 +152,14 @@ describe.each(['serializable', 'snapshot'] as const)('Redshift isolation %s', (i
       const second = Date.now();
       run.child.kill('SIGTERM');
       const r = await run.done;
-      expect(Date.now() - second).toBeLessThan(1_000);
-      expect(r.status).toBe(143);
-      await waitFor('a forced stop to roll back', async () => !(await ledgerLocked(env, bus)), 10_000);
-      await waitFor('the bus lock to be released', async () => !(await busLocked(env, bus)), 10_000);
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.status, r.stderr).toBe(143);
+      // Forced, not waited out: the COPY in flight had most of its 30 s to go ...
+      expect(Date.now() - second).toBeLessThan(10_000);
+      // ... and it never finished: the load rolled back with the lost session, nothing of it applied.
+      await waitFor('a forced stop to roll back', async () => !(await ledgerLocked(env, bus)), 20_000);
+      await waitFor('the bus lock to be released', async () => !(await busLocked(env, bus)), 20_000);
+      await expectNothingLoaded(env, bus);
       await env.pump(bus);
       await thenRecovers(bus);
     });

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
@@ -21,6 +20,7 @@ import {
 import { CREATION_ORDER } from '../../src/model/tables.js';
 import { adminUrl } from '../support/databases.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
 
 export interface CliResult {
   status: number | null;
@@ -215,17 +215,9 @@ export async function startFaultEnv(opts: FaultEnvOptions = {}): Promise<FaultEn
 }
 
 // ---------------------------------------------------------------------------------------------
-// Waiting for things a child process does.
+// Waiting for things a child process does (waitFor itself is test/support/wait-for.ts).
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 25): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { waitFor };
 
 /** True while some session holds the bus's advisory lock in the source. */
 export async function busLocked(env: FaultEnv, bus: Bus): Promise<boolean> {

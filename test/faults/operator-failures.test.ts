@@ -100,7 +100,11 @@ describe('poll --loop --bus X', () => {
     expect(r.stdout.trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(1);
     // The busy bus stays untouched: the loop polls only its selection.
     expect((await busRow(env, busy)).last_success_at).toBeNull();
-    await new Promise((res) => setTimeout(res, 1200)); // the server publishes a backend's counts when it ends
+    // A backend publishes the last of its counts as it ends, right after it leaves pg_stat_activity:
+    // count once the poll's sessions (its own role's) are gone.
+    const role = decodeURIComponent(new URL(env.rawConfig().source.url).username);
+    await waitFor("the poll's source sessions to end", async () =>
+      (await env.t.source.query(`select count(*)::int as n from pg_stat_activity where usename = $1`, [role])).rows[0].n === 0);
     // Start-up (control schema check, the bus lookup) and a few wake-ups; a spinning loop made thousands.
     expect((await stats()) - before).toBeLessThan(60);
   });

@@ -5,12 +5,18 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
 import { newDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait-for.js';
 
 let echo: Server;
 let echoPort: number;
 /** Every byte the echo server received, per connection, in order. */
 const received: Buffer[][] = [];
 let proxy: FaultProxy | undefined;
+/**
+ * How long a test waits for something that is bound to happen (bytes, an RST, a FIN): a passing
+ * test never waits it out. Windows in which nothing may happen (a blackhole) stay short.
+ */
+const EVENT_MS = 10_000;
 
 beforeAll(async () => {
   echo = createServer((s) => {
@@ -43,7 +49,7 @@ interface Client {
   data: () => string;
   /** Resolves with how the connection ended: 'end' (FIN), an error code (ECONNRESET), or 'open' after `ms`. */
   ending: (ms: number) => Promise<string>;
-  /** Resolves when at least `n` bytes arrived, or rejects after `ms`. */
+  /** Resolves when at least `n` bytes arrived, or rejects after `ms` (default EVENT_MS). */
   bytes: (n: number, ms?: number) => Promise<string>;
 }
 
@@ -65,7 +71,7 @@ async function client(p: FaultProxy, opts: { refused?: boolean } = {}): Promise<
       while (ended === undefined && Date.now() < until) await sleep(10);
       return ended ?? 'open';
     },
-    async bytes(n, ms = 2000) {
+    async bytes(n, ms = EVENT_MS) {
       const until = Date.now() + ms;
       while (buf.length < n && Date.now() < until) await sleep(5);
       if (buf.length < n) throw new Error(`only ${buf.length} of ${n} bytes arrived: ${JSON.stringify(buf)}`);
@@ -95,7 +101,7 @@ describe('the fault proxy', () => {
     const c = await client(p);
     const big = Buffer.alloc(6 * 1024 * 1024, 'abcdefghij');
     c.socket.write(big);
-    const got = await c.bytes(big.length, 10_000);
+    const got = await c.bytes(big.length);
     expect(got.length).toBe(big.length);
     expect(got === big.toString('latin1')).toBe(true);
     c.socket.destroy();
@@ -104,19 +110,20 @@ describe('the fault proxy', () => {
   it('delays every chunk by the latency, in order, and stops delaying after passThrough', async () => {
     const p = await start();
     const c = await client(p);
-    p.latency(150);
+    p.latency(1000);
     const t0 = Date.now();
     c.socket.write('a');
-    await sleep(20);
+    await sleep(20); // two chunks, not one
     c.socket.write('b');
     expect(await c.bytes(2)).toBe('ab');
     // Up and down: two delays at least.
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1990);
     p.passThrough();
     const t1 = Date.now();
     c.socket.write('c');
     await c.bytes(3);
-    expect(Date.now() - t1).toBeLessThan(100);
+    // Not delayed either way: one delay alone would have taken a second.
+    expect(Date.now() - t1).toBeLessThan(1000);
     c.socket.destroy();
   });
 
@@ -139,11 +146,11 @@ describe('the fault proxy', () => {
     c.socket.write('x');
     await c.bytes(1);
     p.reset();
-    expect(await c.ending(1000)).toBe('ECONNRESET');
+    expect(await c.ending(EVENT_MS)).toBe('ECONNRESET');
 
     p.reset({ persist: true });
     const refused = await client(p, { refused: true });
-    expect(await refused.ending(1000)).toBe('ECONNRESET');
+    expect(await refused.ending(EVENT_MS)).toBe('ECONNRESET');
     p.passThrough();
     const ok = await client(p);
     ok.socket.write('fine');
@@ -157,13 +164,13 @@ describe('the fault proxy', () => {
     p.closeAfterBytes(6, { direction: 'down' });
     const c = await client(p);
     c.socket.write('0123456789');
-    expect(await c.ending(1000)).toBe('end');
+    expect(await c.ending(EVENT_MS)).toBe('end');
     expect(c.data()).toBe('012345');
 
     p.closeAfterBytes(3, { direction: 'up', reset: true });
     const r = await client(p);
     r.socket.write('abcdef');
-    expect(await r.ending(1000)).toBe('ECONNRESET');
+    expect(await r.ending(EVENT_MS)).toBe('ECONNRESET');
     expect(Buffer.concat(received.at(-1)!).toString()).toBe('abc');
   });
 
@@ -174,10 +181,10 @@ describe('the fault proxy', () => {
     a.socket.write('BEGIN;');
     await a.bytes(6);
     a.socket.write('COMMIT;');
-    expect(await a.ending(1000)).toBe('ECONNRESET');
+    expect(await a.ending(EVENT_MS)).toBe('ECONNRESET');
     await p.fired(1);
-    await sleep(50);
     // The server got COMMIT (and answered it to nobody).
+    await waitFor('the server to receive the delivered bytes', async () => Buffer.concat(received.at(-1)!).length >= 'BEGIN;COMMIT;'.length, EVENT_MS);
     expect(Buffer.concat(received.at(-1)!).toString()).toBe('BEGIN;COMMIT;');
 
     p.onClientData(Buffer.from('COMMIT'), 'close', { deliver: false });
@@ -185,7 +192,7 @@ describe('the fault proxy', () => {
     b.socket.write('BEGIN;');
     await b.bytes(6);
     b.socket.write('COMMIT;');
-    expect(await b.ending(1000)).toBe('end');
+    expect(await b.ending(EVENT_MS)).toBe('end');
     expect(Buffer.concat(received.at(-1)!).toString()).toBe('BEGIN;');
     expect(p.stats.triggered).toBe(2);
   });
@@ -221,7 +228,7 @@ describe('the fault proxy', () => {
     c.socket.write('COM');
     await c.bytes(3);
     c.socket.write('MIT');
-    expect(await c.ending(1000)).toBe('ECONNRESET');
+    expect(await c.ending(EVENT_MS)).toBe('ECONNRESET');
   });
 
   it('leaves no socket, server or timer behind after close()', async () => {
@@ -235,9 +242,10 @@ describe('the fault proxy', () => {
     hung.socket.write('x');
     await sleep(20);
     await p.close();
-    await c.ending(1000);
-    await hung.ending(1000);
-    await sleep(20);
+    expect(await c.ending(EVENT_MS)).not.toBe('open');
+    expect(await hung.ending(EVENT_MS)).not.toBe('open');
+    // The client sockets close a moment after their end was seen.
+    await waitFor('the sockets and timers to be released', async () => handles() <= before, EVENT_MS).catch(() => undefined);
     expect(handles()).toBeLessThanOrEqual(before);
   });
 
@@ -259,12 +267,9 @@ describe('the fault proxy', () => {
       await expect(c.query('COMMIT')).rejects.toThrow();
       await c.end().catch(() => undefined);
     }
-    // Wait for the server to finish with the dropped sessions.
-    for (let i = 0; i < 50; i++) {
-      const r = await admin.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
-      if (r.rows[0].n === 0) break;
-      await sleep(50);
-    }
+    // Wait for the server to finish with the dropped sessions (the one that never sent COMMIT rolls back as it ends).
+    await waitFor('the dropped sessions to end', async () =>
+      (await admin.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows[0].n === 0, EVENT_MS);
     const rows = await admin.query('select n from t order by n');
     expect(rows.rows.map((r) => r.n)).toEqual([1]);
     await admin.end();

@@ -35,6 +35,7 @@ import {
   type LocalStack,
 } from '../../src/localstack/stack.js';
 import { newDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait-for.js';
 
 let dir: string;
 let stack: LocalStack;
@@ -475,6 +476,7 @@ describe('sessions', () => {
 
   it('closes a session idle past its keep-alive: its open transaction rolls back and it takes no more statements', async () => {
     await run('create table lapse_target (n int)');
+    const opened = Date.now();
     const begin = await data.send(new ExecuteStatementCommand({ ...asAdmin(), Sql: 'begin', SessionKeepAliveSeconds: 2, WaitTimeSeconds: 20 }));
     const SessionId = begin.SessionId!;
     const insert = await data.send(new ExecuteStatementCommand({ SessionId, Sql: 'insert into lapse_target values (1)', WaitTimeSeconds: 20 }));
@@ -483,13 +485,13 @@ describe('sessions', () => {
     // While the session lives, its open transaction holds the table.
     await expect(backing.query('begin; lock table lapse_target in access exclusive mode nowait')).rejects.toThrow(/could not obtain lock/);
     await backing.query('rollback');
-    await sleep(3000);
-    expect(stack.aws.dataApi.sessionState(SessionId)).toBe('CLOSED');
+    await waitFor('the idle session to close', async () => stack.aws.dataApi.sessionState(SessionId) === 'CLOSED');
+    // Closed by its keep-alive, not sooner.
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(2_000);
     const e = await failure(data.send(new ExecuteStatementCommand({ SessionId, Sql: 'commit' })));
     expect([e.name, e.message]).toEqual(['ValidationException', 'Session is not available']);
     // Its backend is gone, the lock with it, and nothing was committed.
-    for (let i = 0; i < 50 && (await warehouse(`select 1 from pg_stat_activity where pid = ${pid}`)).length; i++) await sleep(50);
-    expect(await warehouse(`select 1 from pg_stat_activity where pid = ${pid}`)).toEqual([]);
+    await waitFor('the session\'s backend to end', async () => (await warehouse(`select 1 from pg_stat_activity where pid = ${pid}`)).length === 0);
     await backing.query('begin; lock table lapse_target in access exclusive mode nowait');
     await backing.query('rollback');
     expect(await warehouse('select count(*)::int as n from lapse_target')).toEqual([{ n: 0 }]);
@@ -699,19 +701,21 @@ describe('what tests steer', () => {
   });
 
   it('latency for matching statements only slows those; undefined takes every latency away', async () => {
-    stack.aws.dataApi.setLatency({ match: /^\s*select 'slow'/i, ms: 800 });
+    stack.aws.dataApi.setLatency({ match: /^\s*select 'slow'/i, ms: 3000 });
     const slow = await submit("select 'slow'");
     const fast = await ended(await submit("select 'fast'"));
     const slowDone = await ended(slow);
     expect([fast.Status, slowDone.Status]).toEqual(['FINISHED', 'FINISHED']);
-    expect(slowDone.UpdatedAt!.getTime() - slowDone.CreatedAt!.getTime()).toBeGreaterThanOrEqual(800);
-    expect(fast.UpdatedAt!.getTime() - fast.CreatedAt!.getTime()).toBeLessThan(800);
+    expect(slowDone.UpdatedAt!.getTime() - slowDone.CreatedAt!.getTime()).toBeGreaterThanOrEqual(3000);
+    // Not slowed: it would have taken 3 s at least, and it finished before the slow one.
+    expect(fast.UpdatedAt!.getTime() - fast.CreatedAt!.getTime()).toBeLessThan(3000);
     expect(fast.UpdatedAt!.getTime()).toBeLessThan(slowDone.UpdatedAt!.getTime());
     stack.aws.dataApi.setLatency({ submitMs: 5000 });
     stack.aws.dataApi.setLatency(undefined);
     const quick = Date.now();
     expect((await run("select 'slow'")).Status).toBe('FINISHED');
-    expect(Date.now() - quick).toBeLessThan(700);
+    // Neither the 3 s for 'slow' nor the 5 s before each statement is left.
+    expect(Date.now() - quick).toBeLessThan(3000);
   });
 
   it('the active-statement quota answers ActiveStatementsExceededException', async () => {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../src/localstack/aws/index.js';
 import { startRedshiftStandin } from '../../src/localstack/redshift-standin/index.js';
 import { adminUrl } from '../support/databases.js';
+import { waitFor } from '../support/wait-for.js';
 import { startStandinFixture, type StandinFixture } from './standin-fixture.js';
 
 let fx: StandinFixture;
@@ -187,9 +188,12 @@ describe('IAM logins on the stand-in', () => {
     await c.query('create temp table t (id int8)');
     await expect(c.query('insert into t values (1) on conflict do nothing')).rejects.toThrow(/ON CONFLICT/i);
     // BackendKeyData is the backend's own, so a cancel reaches the right session.
-    const slow = c.query('select pg_sleep(30)').catch((e: { code?: string }) => e);
-    await sleep(300);
     const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
+    const slow = c.query('select pg_sleep(30)').catch((e: { code?: string }) => e);
+    // Cancel once the backend sleeps: a cancel that arrives before the query runs is lost.
+    const direct = await fx.direct();
+    await waitFor('the backend to be in pg_sleep', async () =>
+      (await direct.query(`select 1 from pg_stat_activity where pid = $1 and wait_event = 'PgSleep'`, [processID])).rowCount! > 0);
     const request = Buffer.alloc(16);
     request.writeInt32BE(16, 0);
     request.writeInt32BE(80877102, 4);

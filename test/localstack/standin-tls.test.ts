@@ -2,11 +2,9 @@
 // rsetl's own connection settings (redshift.ssl / redshift.sslRootCert) connecting to it with pg:
 // verified against the configured CA, refused against the shipped Amazon bundle and for a
 // certificate of another host name, encrypted without checks under "require".
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError, EXIT } from '../../src/cli/exit-codes.js';
@@ -167,22 +165,5 @@ describe('the stand-in over TLS, with rsetl connection settings', () => {
     const d = describeError(e);
     expect(d.code).toBe(EXIT.CONFIG);
     expect(d.hint).toContain('redshift.ssl');
-  });
-
-  it.runIf(existsSync('/usr/bin/psql'))('libpq (psql) verifies it with sslmode=verify-full and the test CA', async () => {
-    const url = new URL(fx.standin.url);
-    const conninfo = [
-      'host=localhost',
-      `port=${url.port}`,
-      `dbname=${decodeURIComponent(url.pathname.slice(1))}`,
-      `user=${decodeURIComponent(url.username)}`,
-      'sslmode=verify-full',
-      `sslrootcert=${TEST_CA}`,
-    ].join(' ');
-    const { stdout } = await promisify(execFile)('psql', [conninfo, '-X', '-A', '-t', '-c', "select 'psql over tls'", '-c', '\\conninfo'], {
-      env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password), PGCONNECT_TIMEOUT: '5' },
-    });
-    expect(stdout).toContain('psql over tls');
-    expect(stdout).toMatch(/SSL connection \(protocol: TLSv1\.[23]/);
   });
 });

@@ -1,10 +1,10 @@
 // The dry-run sink on the real file system: a folder it cannot use fails at once (Node's recursive
 // mkdir spins forever on /proc/x), and a file that fails while lines are written ends drain and
 // finish with a StageError instead of leaving them waiting for a 'close' that already passed.
+import type { WriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as tick } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StageError, UsageError } from '../../src/errors.js';
 import { LocalDirSink, makeDirs } from '../../src/stage/local-dir.js';
@@ -22,10 +22,15 @@ async function within<T>(p: Promise<T>, ms = 3000): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 }
 
-/** Lets the file system's answers (open errors, then 'close') arrive. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await tick();
-  await new Promise((r) => setTimeout(r, 50));
+/**
+ * Waits until every file of `sink` failed and closed: the tests below are about what comes after
+ * that 'close'. The streams are the sink's own (private); nothing else shows that moment.
+ */
+async function failedAndClosed(sink: LocalDirSink): Promise<void> {
+  const streams = [...(sink as unknown as { files: Map<string, { stream: WriteStream }> }).files.values()].map((f) => f.stream);
+  expect(streams.length).toBeGreaterThan(0);
+  await within(Promise.all(streams.map((s) => (s.closed ? undefined : new Promise<void>((r) => s.once('close', () => r()))))));
+  for (const s of streams) expect(s.errored).toBeInstanceOf(Error);
 }
 
 describe('LocalDirSink', () => {
@@ -58,7 +63,7 @@ describe('LocalDirSink', () => {
   it('finish ends with a StageError when a file failed and closed before it was called', async () => {
     const sink = await new LocalDirSink('/proc/self').open(); // exists, but takes no new files
     sink.write('usr', '{"id":1}\n');
-    await settle();
+    await failedAndClosed(sink);
     const e = await within(sink.finish()).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StageError);
     expect((e as Error).message).toContain('ENOENT');
@@ -67,7 +72,7 @@ describe('LocalDirSink', () => {
   it('drain ends with a StageError, also for a stream that failed with lines waiting to drain', async () => {
     const sink = await new LocalDirSink('/proc/self').open();
     sink.write('usr', `${'x'.repeat(100_000)}\n`); // over the stream's buffer: it needs a drain
-    await settle();
+    await failedAndClosed(sink);
     const e = await within(sink.drain()).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StageError);
   });
