@@ -1,4 +1,4 @@
-// The extract half of a load (spec §1 steps 1–4): read the window from the outbox, transform each
+// The extract half of a load (docs/design.md#data-flow, steps 2–5): read the window from the outbox, transform each
 // event, combine the load's rows, and write them to a sink (S3 parts, or a local folder for a dry
 // run). Append-table rows stream to the sink as events are read; keyed tables are combined in
 // memory (bounded by distinct keys) and written at the end. Dead letters whose replay a person
@@ -18,6 +18,12 @@ import { combinedLines, keyOpCounts, type KeyOpCounts } from '../stage/combined-
 import { rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import type { LineSink, StagedTable } from '../stage/staged-load.js';
 import type { LoadDeps, LoadSettings } from './load-window.js';
+
+/**
+ * What reading a window needs: the source, and the bus store only to set events aside in the dead
+ * letter. Without it the read changes nothing (run-window --dry-run): bad events are only counted.
+ */
+export type ExtractDeps = Pick<LoadDeps, 'source' | 'progress'> & { buses?: Pick<LoadDeps['buses'], 'deadLetter'> };
 
 export interface Extracted {
   /** The source's transaction snapshot when the window had been read (source/late-events.ts). */
@@ -50,12 +56,12 @@ export function replayShare(limit: number): number {
  * keyed tables are combined in memory (bounded by distinct keys) and written at the end.
  */
 export async function extract(
-  deps: LoadDeps,
+  deps: ExtractDeps,
   bus: Bus,
   settings: LoadSettings,
   sink: LineSink,
   loadTime: string,
-  opts: { shadowEvents: boolean; /** Read only: never write the dead letter (run-window --dry-run). */ dryRun?: boolean },
+  opts: { shadowEvents: boolean },
 ): Promise<Extracted> {
   const now = await sourceNow(deps.source);
   const nowMicros = parsePgTimestamp(now);
@@ -98,7 +104,7 @@ export async function extract(
       if (!(e instanceof EventError)) throw e;
       if (settings.invalidEvents !== 'dead-letter') throw replayedEventError(e, d);
       // Still invalid: back into the dead letter as a new entry, the replayed one closed.
-      if (!opts.dryRun) await deadLetters.deadLetterAgain(bus.id, d, e.toJSON(), 'rsetl poll');
+      if (deps.buses) await deadLetters.deadLetterAgain(bus.id, d, e.toJSON(), 'rsetl poll');
       countDeadLettered(e);
       continue;
     }
@@ -125,7 +131,7 @@ export async function extract(
     deadLetter: { controlSchema: settings.controlSchema, busId: bus.id },
   })) {
     for (const row of page) {
-      tracker.observe({ id: row.id, time: parsePgTimestamp(row.time) });
+      tracker.observeRow(row.id, parsePgTimestamp(row.time));
       windowRead++;
       let result;
       try {
@@ -134,7 +140,7 @@ export async function extract(
         if (!(e instanceof EventError) || settings.invalidEvents !== 'dead-letter') throw e;
         // Configured to set invalid events aside instead of blocking: never silently dropped. A
         // dry run only counts them.
-        if (!opts.dryRun) {
+        if (deps.buses) {
           await deps.buses.deadLetter(bus.id, [row], { by: 'rsetl poll', reason: 'poll.invalidEvents = dead-letter', error: e.toJSON() }, { clearFailure: false });
         }
         countDeadLettered(e);

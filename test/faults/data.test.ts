@@ -1,18 +1,15 @@
-// Scenarios 9, 10, 11 and 12 (reliability.md §5.2, as the spec decides them): a poison event blocks
+// Scenarios 9, 10, 11 and 12 (docs/faults.md#scenario-9 to #scenario-12): a poison event blocks
 // its bus with an error naming the event while other buses go on (and `rsetl unblock` lets it
 // continue); unknown and ignored types are counted, not blocking; over-long multibyte strings are
 // cut to their column's bytes and loaded; update, update, delete of one key in one window.
-import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoEvent } from '../../src/demo/generator.js';
 import {
   baseStream, busRow, expectNoSecrets, expectOracle, ledgerRows, pageView, randomUuid, startFaultEnv, typeOf, type Bus, type FaultEnv,
 } from './harness.js';
-
-/** `rsetl unblock` is being built; its part of scenario 9 runs once `unblock --help` stops saying "not yet". */
-const unblockReady = await new Promise<boolean>((resolve) =>
-  execFile(process.execPath, ['bin/rsetl', 'unblock', '--help'], (e, stdout) => resolve(!e && !/not yet/i.test(stdout))),
-);
 
 let env: FaultEnv;
 const stream = baseStream(9);
@@ -53,6 +50,23 @@ describe('scenario 9: a poison event', () => {
     delete (noUrl.datajson as Record<string, unknown>).url;
     await env.insert(missingField, [noUrl]);
     poison.missingField = { guid: noUrl.guid, id: await idOf(missingField, noUrl.guid) };
+  });
+
+  it('a dry run under poll.invalidEvents = dead-letter counts the bad event and changes nothing', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'rsetl-dry-'));
+    try {
+      const before = await busRow(env, missingField);
+      const r = await env.cli(['run-window', '--bus', missingField.schema, '--dry-run', '--out', out, '--json'], { env: { RSETL_POLL_INVALIDEVENTS: 'dead-letter' } });
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(r.stderr).not.toMatch(/TypeError|at .+\.js:\d+/);
+      const dead = await env.t.source.query(`select count(*)::int as n from rsetl.dead_letter where bus_id = $1`, [missingField.busId]);
+      expect(dead.rows[0].n).toBe(0);
+      const after = await busRow(env, missingField);
+      expect(after.window_time).toEqual(before.window_time);
+      expect(after.failure_count).toBe(before.failure_count);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 
   it('blocks only its bus, with an error naming the event (id, guid, type, field); newer events wait; other buses go on', async () => {
@@ -97,7 +111,7 @@ describe('scenario 9: a poison event', () => {
     expect(retry.stdout + retry.stderr).toContain(poison.missingField!.id);
   });
 
-  it.skipIf(!unblockReady)('`rsetl unblock --skip` moves the event to the dead letter and the bus continues', async () => {
+  it('`rsetl unblock --skip` moves the event to the dead letter and the bus continues', async () => {
     const r = await env.cli(['unblock', '--bus', notObject.schema, '--skip', '--reason', 'not an event (fault test)']);
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const dead = await env.t.source.query(`select event_id::text as id, guid, reason, skipped_by, error from rsetl.dead_letter where bus_id = $1`, [notObject.busId]);
@@ -115,7 +129,7 @@ describe('scenario 9: a poison event', () => {
     await expectOracle(env, notObject);
   });
 
-  it.skipIf(!unblockReady)('`rsetl unblock --retry` after the event was fixed at its source: loaded, nothing dead-lettered', async () => {
+  it('`rsetl unblock --retry` after the event was fixed at its source: loaded, nothing dead-lettered', async () => {
     await env.t.source.query(`update analyticfinder set datajson = jsonb_set(datajson, '{url}', '"https://lms.example.edu/fixed"') where id = $1`, [poison.missingField!.id]);
     const r = await env.cli(['unblock', '--bus', missingField.schema, '--retry']);
     expect(r.status, r.stderr + r.stdout).toBe(0);
