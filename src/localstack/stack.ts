@@ -10,7 +10,9 @@ import { createOutboxTable } from '../demo/outbox.js';
 import { DEFAULT_CALLER, startLocalAws, type DataApiSettings, type LocalAws } from './aws/index.js';
 import { makeDataDir } from './data-dir.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
-import { startRedshiftStandin, type RedshiftStandin, type StandinFlavour, type StandinIsolation } from './redshift-standin/index.js';
+import {
+  startRedshiftStandin, type RedshiftStandin, type StandinFlavour, type StandinIsolation, type StandinLatency,
+} from './redshift-standin/index.js';
 import { startLocalS3, type LocalS3 } from './s3.js';
 import { choosePorts, rememberPorts, type StackService } from './stack-ports.js';
 
@@ -36,8 +38,8 @@ export interface LocalStackOptions {
   sourceUrl?: string;
   /** Use an existing PostgreSQL database as the stand-in's backing store. */
   backingUrl?: string;
-  /** Simulated Redshift latency (bench). */
-  latency?: { statementMs?: number; copyMs?: number };
+  /** Simulated Redshift latency: per statement, per COPY, the commit queue, WLM slots (bench; StandinOptions.latency). */
+  latency?: StandinLatency;
   /** Create the outbox table in the source (default true). */
   createOutbox?: boolean;
   /** The local Data API's latency, quotas, retention and page size (also settable later on `aws.dataApi`). */

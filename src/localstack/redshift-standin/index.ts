@@ -6,9 +6,11 @@
 // transaction, concurrent transactions fail with Redshift's isolation errors, and a Serverless
 // flavour lacks the STL_ views.
 import type { FaultSpec } from './faults.js';
+import type { LatencyRecord, StandinLatency } from './latency.js';
 import type { TemporaryCredentials } from './temporary-credentials.js';
 
 export type { FaultSpec } from './faults.js';
+export type { LatencyRecord, LatencyTurn, StandinLatency } from './latency.js';
 export { startRedshiftStandin } from './server.js';
 export { TemporaryCredentials, type IssuedCredential } from './temporary-credentials.js';
 
@@ -30,8 +32,13 @@ export interface StandinOptions {
   /** Default 127.0.0.1 and a free port. */
   host?: string;
   port?: number;
-  /** Simulated Redshift latency per statement / per COPY (a real cluster's fixed costs, for benchmarks). */
-  latency?: { statementMs?: number; copyMs?: number };
+  /**
+   * Simulated Redshift latency (latency.ts; for benchmarks and concurrency tests): a real cluster's
+   * fixed cost per statement and per COPY, its cluster-wide commit queue (`commitMs` per commit of
+   * a transaction that wrote, one at a time) and its WLM slots (`maxConcurrentStatements`
+   * statements at once across sessions). All default to 0: no pause, no queue, no limit.
+   */
+  latency?: StandinLatency;
   /**
    * How COPY loads: `auto` (default) tries the fast path (COPY text straight into the target) and
    * falls back to the exact path (buffer table and jsonb_to_record) for anything unusual or
@@ -79,5 +86,7 @@ export interface RedshiftStandin {
    */
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
+  /** The commit-queue and WLM-slot turns the latency model recorded (empty without `commitMs` / `maxConcurrentStatements`). */
+  latencyRecord(): LatencyRecord;
   close(): Promise<void>;
 }

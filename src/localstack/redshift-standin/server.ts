@@ -5,6 +5,7 @@ import { createSecureContext } from 'node:tls';
 import { listenLocal } from '../free-port.js';
 import { Faults } from './faults.js';
 import type { RedshiftStandin, StandinOptions } from './index.js';
+import { ClusterLatency } from './latency.js';
 import { LoadLog } from './load-log.js';
 import { loadSqlParser } from './postgres-only-lint.js';
 import { S3Source } from './s3-source.js';
@@ -32,6 +33,7 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
   // Fails early when the backend is unreachable, and lets clients query the views before any COPY.
   await logFor(backendDatabase).ensureSchema();
 
+  const latency = new ClusterLatency(options.latency);
   const s3 = new S3Source(options.s3);
   const credentials = options.temporaryCredentials ?? new TemporaryCredentials();
   const faults = new Faults();
@@ -44,7 +46,7 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
       password: decodeURIComponent(backendUrl.password),
     },
     credentials,
-    latency: { statementMs: options.latency?.statementMs ?? 0, copyMs: options.latency?.copyMs ?? 0 },
+    latency,
     acceptedIamRoles: options.acceptedIamRoles,
     copyPath: options.copyPath ?? 'auto',
     tls: secureContext,
@@ -71,6 +73,7 @@ export async function startRedshiftStandin(options: StandinOptions): Promise<Red
     temporaryCredentials: credentials,
     injectFault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
+    latencyRecord: () => latency.record(),
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

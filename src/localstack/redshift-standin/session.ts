@@ -29,12 +29,14 @@ import { runCatalogChecks } from './catalog-checks.js';
 import { findImplicitCommit, type ImplicitCommit } from './implicit-commit.js';
 import type { StandinFlavour, StandinIsolation } from './index.js';
 import { isolationStartupOption, redshiftIsolationError } from './isolation.js';
+import { TransactionWrites, type ClusterLatency } from './latency.js';
 import type { LoadLog } from './load-log.js';
 import { ResponseSegments } from './response-segments.js';
 import type { S3Source } from './s3-source.js';
 import { raiseStatement } from './sql-literal.js';
 import { tokenize, type Token } from './sql-tokens.js';
 import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, backendStartup, parseStartup, untypedCode, type Startup } from './startup.js';
+import { sessionRecording, type SessionRecording } from './statement-recorder.js';
 import type { StatementTransformer } from './statement-transform.js';
 import { SYSTEM_OBJECT_HINT, serverlessMissingView } from './system-objects-rewrite.js';
 import { isIamLoginName, type TemporaryCredentials } from './temporary-credentials.js';
@@ -43,7 +45,8 @@ export interface SessionContext {
   /** The backend, and the stand-in's own account on it (for the sessions of IAM logins). */
   backend: BackendAccount;
   credentials: TemporaryCredentials;
-  latency: { statementMs: number; copyMs: number };
+  /** The latency model (latency.ts): pauses, WLM slots and the commit queue, shared by all sessions. */
+  latency: ClusterLatency;
   acceptedIamRoles?: string[];
   copyPath: 'auto' | 'exact';
   /** Set when the stand-in has a certificate: SSLRequest is then accepted. */
@@ -91,6 +94,11 @@ export class StandinSession {
   private draining = false;
   private dropAfterReady = false;
   private closed = false;
+  /** Set when the suite records rsetl's statements (statement-recorder.ts). */
+  private recording: SessionRecording | undefined;
+  /** Whether the open transaction wrote (the commit queue), and the latency turns not yet given back. */
+  private readonly writes = new TransactionWrites();
+  private readonly latencyTurns = new Set<() => void>();
 
   /** The client's connection: the accepted socket, or the TLS socket over it after an SSLRequest. */
   private client: Socket;
@@ -132,6 +140,8 @@ export class StandinSession {
     this.closed = true;
     this.backend?.destroy();
     this.channel?.fail(new Error('connection closed'));
+    for (const give of this.latencyTurns) give();
+    this.latencyTurns.clear();
   }
 
   private onClientData(chunk: Buffer): void {
@@ -175,6 +185,7 @@ export class StandinSession {
       return this.close();
     }
     const startup = parseStartup(f);
+    this.recording = sessionRecording(startup.params);
     this.database = startup.params.database ?? startup.params.user ?? '';
     this.phase = 'auth';
     // Protocol 3.2 and later minor versions are answered as 3.0, which is all Redshift speaks.
@@ -282,6 +293,7 @@ export class StandinSession {
   }
 
   private onClientMessage(f: Buffer): Promise<void> | undefined {
+    this.recording?.fromClient(f);
     switch (f[0]) {
       case Q:
         return this.onQuery(f);
@@ -300,31 +312,66 @@ export class StandinSession {
 
   private async onQuery(f: Buffer): Promise<void> {
     const text = queryText(f);
-    await this.pause(this.ctx.latency.statementMs);
-    const s = await this.screen(text, false);
-    if (s.kind === 'raise') this.raise(s.code, s.message);
-    else if (s.kind === 'copy') await this.runCopy(s.tokens);
-    else if (s.kind === 'run') this.forward(s.sql === text ? f : serialize.query(s.sql));
+    const done = await this.latencyBefore([text]);
+    try {
+      const s = await this.screen(text, false);
+      if (s.kind === 'raise') this.raise(s.code, s.message);
+      else if (s.kind === 'copy') await this.runCopy(s.tokens);
+      else if (s.kind === 'run') this.forward(s.sql === text ? f : serialize.query(s.sql));
+    } finally {
+      done();
+    }
   }
 
   /** An extended-protocol batch, up to its Sync (or Flush): Parse messages are screened and rewritten. */
   private async flushBatch(sync: boolean): Promise<void> {
     const frames = this.batch;
     this.batch = [];
-    if (sync) await this.pause(this.ctx.latency.statementMs);
-    for (const f of frames) {
-      if (f[0] !== P) {
-        this.forward(f);
-        continue;
+    const done = sync ? await this.latencyBefore(frames.filter((f) => f[0] === P).map((f) => decodeParse(f).text)) : undefined;
+    try {
+      for (const f of frames) {
+        if (f[0] !== P) {
+          this.forward(f);
+          continue;
+        }
+        const parse = decodeParse(f);
+        const s = await this.screen(parse.text, true);
+        if (s.kind === 'dropped') return;
+        if (s.kind === 'raise') this.raiseInBatch(s.code, s.message);
+        else if (s.kind === 'run') {
+          this.forward(s.sql === parse.text ? f : serialize.parse({ name: parse.name, text: s.sql, types: parse.types }));
+        }
       }
-      const parse = decodeParse(f);
-      const s = await this.screen(parse.text, true);
-      if (s.kind === 'dropped') return;
-      if (s.kind === 'raise') this.raiseInBatch(s.code, s.message);
-      else if (s.kind === 'run') {
-        this.forward(s.sql === parse.text ? f : serialize.parse({ name: parse.name, text: s.sql, types: parse.types }));
-      }
+    } finally {
+      done?.();
     }
+  }
+
+  /**
+   * The latency model before a request (latency.ts): its WLM slot, the statement pause, and for a
+   * commit its turn in the commit queue. The returned function gives slot and turn back once the
+   * backend has answered the request (or the session ends). Without queues or limits, only the pause.
+   */
+  private async latencyBefore(texts: string[]): Promise<() => void> {
+    const model = this.ctx.latency;
+    if (!model.queues) {
+      await this.pause(model.statementMs);
+      return () => undefined;
+    }
+    // The transaction status this request starts from is the one after the earlier requests' answers.
+    await this.segments.whenIdle();
+    const give = await model.before(this.pid, this.writes.plan(texts, this.status, this.backslashEscapes));
+    if (this.closed) {
+      give();
+      return () => undefined;
+    }
+    this.latencyTurns.add(give);
+    return () => {
+      void this.segments.whenIdle().then(() => {
+        this.latencyTurns.delete(give);
+        give();
+      });
+    };
   }
 
   /** Decides what becomes of one statement text: injected faults first, then Redshift's rules. */
@@ -466,6 +513,7 @@ export class StandinSession {
   }
 
   private toClient(f: Uint8Array): void {
+    this.recording?.toClient(f[0]);
     if (this.closed || this.client.write(f)) return;
     const backend = this.backend;
     if (!backend || backend.isPaused()) return;
