@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { threadCpu, type ThreadCpu } from './thread-cpu.js';
 
 export interface TraceEvent {
   kind: 'query' | 'connect';
@@ -28,6 +29,8 @@ export interface ChildTrace {
   systemCpuMs: number;
   /** Fraction of the main thread's time spent running JS/native code rather than waiting. */
   eventLoopUtilization: number;
+  /** CPU by thread (main, V8 helpers, libuv pool) at exit (thread-cpu.ts); absent off Linux. */
+  threads?: ThreadCpu;
   /** Maxima of process.memoryUsage() sampled every 100 ms, MiB: where the resident memory is. */
   memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
   events: TraceEvent[];
@@ -93,6 +96,7 @@ if (out) {
       userCpuMs: ru.userCPUTime / 1000,
       systemCpuMs: ru.systemCPUTime / 1000,
       eventLoopUtilization: performance.eventLoopUtilization(elu0).utilization,
+      threads: threadCpu(),
       memory,
       events,
     };

@@ -2,7 +2,7 @@
 // configured: a region, credentials (a shared-config/SSO profile, static keys, or the AWS default
 // chain: environment, SSO, instance or task role), and optionally an endpoint (a VPC endpoint, or
 // the local stack's, which speaks the same protocols).
-import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { credentialsSdk } from './sdk.js';
 
 export interface AwsAccess {
   region: string;
@@ -15,6 +15,7 @@ export interface AwsAccess {
 
 export function awsCredentials(access: Pick<AwsAccess, 'profile' | 'keys'>) {
   if (access.keys) return async () => access.keys!;
+  const { fromIni, fromNodeProviderChain } = credentialsSdk();
   return access.profile ? fromIni({ profile: access.profile }) : fromNodeProviderChain();
 }
 

@@ -22,9 +22,10 @@
 // as literals and 75 MB as objects built with spreads (V8 gives every `{ ...a, b }` a hidden class
 // of its own). An object is also six or more heap objects that each full garbage collection of the
 // load walks again; a string is one, never scanned. Rows become objects again only while the
-// result is iterated, one at a time.
+// result is iterated, one at a time. (The last few thousand puts of a merged table wait as arrays
+// before they are packed: a key put again meanwhile is never packed in vain; see keyed.)
 import { TABLES, tableByName, type TableDef, type TableName } from '../model/tables.js';
-import { eventOf, tagRow } from '../stage/event-origin.js';
+import { EVENT_OF } from '../stage/event-origin.js';
 import type { RowOp } from './handler.js';
 
 type Row = Record<string, unknown>;
@@ -87,6 +88,7 @@ function layoutOf(t: TableDef): Layout {
   const n = columns.length;
   const index = new Map(columns.map((c, i) => [c, i]));
   const valuesOf = (kept: Kept): Values => (typeof kept === 'string' ? (JSON.parse(kept) as Values) : kept);
+  const { values, row } = compiledLayout(columns);
   return {
     columns,
     at(column) {
@@ -94,25 +96,42 @@ function layoutOf(t: TableDef): Layout {
       if (i === undefined) throw new Error(`combine: table ${t.name} has no column ${column}`);
       return i;
     },
-    values(row) {
-      const v: Values = new Array<unknown>(n + 1);
-      for (let i = 0; i < n; i++) v[i] = row[columns[i]!];
-      v[n] = eventOf(row) ?? null;
-      return v;
-    },
+    values,
     keep(values) {
-      return values.every(jsonExact) ? JSON.stringify(values) : values;
+      for (let i = 0; i < values.length; i++) if (!jsonExact(values[i])) return values;
+      return JSON.stringify(values);
     },
     valuesOf,
-    unpack(kept) {
-      const v = valuesOf(kept);
-      const row: Row = {};
-      for (let i = 0; i < n; i++) row[columns[i]!] = v[i];
-      const event = v[n];
-      return typeof event === 'string' ? tagRow(row, event) : row;
-    },
+    unpack: (kept) => row(valuesOf(kept)),
   };
 }
+
+/**
+ * A table's row ⇄ values conversions as generated code: an array literal of the columns read by
+ * name, and an object literal of the values, the column names spelled out. Every keyed put and
+ * every combined row goes through them; the loops they replace read `row[columns[i]]`, a property
+ * whose name is only known at run time, which V8 cannot make fast. Column names come from the
+ * model and enter the source only as JSON string literals.
+ */
+const compiledLayouts = new Map<string, { values: (row: Row) => Values; row: (values: Values) => Row }>();
+
+function compiledLayout(columns: readonly string[]): { values: (row: Row) => Values; row: (values: Values) => Row } {
+  const key = JSON.stringify(columns);
+  let c = compiledLayouts.get(key);
+  if (!c) {
+    if (columns.includes('__proto__')) throw new Error('combine: a column named __proto__');
+    const names = columns.map((col) => JSON.stringify(col));
+    const n = columns.length;
+    const values = new Function('EVENT_OF', `return function values(row) {\n  const e = row[EVENT_OF];\n  return [${names.map((k) => `row[${k}]`).join(', ')}, e === undefined || e === null ? null : e];\n};`)(EVENT_OF) as (row: Row) => Values;
+    // tagRow's symbol, set as tagRow does, after the columns.
+    const row = new Function('EVENT_OF', `return function row(v) {\n  const r = { ${names.map((k, i) => `${k}: v[${i}]`).join(', ')} };\n  const e = v[${n}];\n  if (typeof e === 'string') r[EVENT_OF] = e;\n  return r;\n};`)(EVENT_OF) as (values: Values) => Row;
+    compiledLayouts.set(key, (c = { values, row }));
+  }
+  return c;
+}
+
+/** Puts of a table whose values wait unpacked at most (see keyed). */
+const KEEP_WINDOW = 4096;
 
 /** A key deleted by the load (key columns only). */
 class Deleted {
@@ -176,9 +195,9 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
           if (dedup) {
             let keys = seen.get(name);
             if (!keys) seen.set(name, (keys = new Set()));
-            const k = keyString(name, dedup, row);
-            if (keys.has(k)) continue;
-            keys.add(k);
+            const seenBefore = keys.size;
+            keys.add(keyString(name, dedup, row));
+            if (keys.size === seenBefore) continue; // already there
           }
           opts.onAppend(name, row);
           continue;
@@ -223,10 +242,11 @@ function rowsOf(length: number, kept: () => Iterable<Kept>, unpack: (k: Kept) =>
 function newState(t: TableDef, layout: Layout): TableState {
   const rule = t.rule;
   switch (rule.kind) {
+    // Both keep a put's values as they are, packed later (keyed's `deferred`).
     case 'insertNew':
-      return keyed(t.name, rule.key, layout, (prev, row) => prev ?? layout.keep(row));
+      return keyed(t.name, rule.key, layout, (prev, row) => prev ?? row, true);
     case 'merge':
-      return keyed(t.name, rule.key, layout, (_prev, row) => layout.keep(row));
+      return keyed(t.name, rule.key, layout, (_prev, row) => row, true);
     case 'gradeUpsert':
       return gradeUpsert(t.name, rule.key, layout);
     case 'firstInstructorReply':
@@ -246,13 +266,41 @@ function newState(t: TableDef, layout: Layout): TableState {
  * the row a put leaves (the values are the combiner's own: a merge may change them); a delete
  * replaces it.
  */
-function keyed(table: string, key: readonly string[], layout: Layout, merge: (prev: Kept | undefined, row: Values) => Kept): TableState {
+function keyed(
+  table: string,
+  key: readonly string[],
+  layout: Layout,
+  merge: (prev: Kept | undefined, row: Values) => Kept,
+  /**
+   * `merge` returns values unpacked; they are packed (layout.keep) once KEEP_WINDOW more puts have
+   * come. The same key is often put again soon (a learner's user row with each of their events,
+   * the progress of a lesson's ancestors with each progress event): packing every put, as before,
+   * turned about a third of the load's keyed puts into JSON that the next put of the key threw
+   * away. At most KEEP_WINDOW rows per table wait unpacked; a row still unpacked at the end is
+   * read as it is (unpack takes both forms).
+   */
+  deferred = false,
+): TableState {
   const entries = new Map<string, Kept | Deleted>();
+  const pending: string[] = [];
+  const settle = () => {
+    for (const k of pending) {
+      const e = entries.get(k);
+      if (Array.isArray(e)) entries.set(k, layout.keep(e));
+    }
+    pending.length = 0;
+  };
   return {
     put(row) {
       const k = keyString(table, key, row);
       const prev = entries.get(k);
-      entries.set(k, merge(prev instanceof Deleted ? undefined : prev, layout.values(row)));
+      const before = prev instanceof Deleted ? undefined : prev;
+      const next = merge(before, layout.values(row));
+      entries.set(k, next);
+      if (deferred && next !== before && Array.isArray(next)) {
+        pending.push(k);
+        if (pending.length >= KEEP_WINDOW) settle();
+      }
     },
     delete(keyRow) {
       entries.set(keyString(table, key, keyRow), new Deleted(pick(key, keyRow)));
@@ -368,12 +416,18 @@ function setReplace(table: string, key: readonly string[], group: readonly strin
 
 /** The key of a row compared by value: the JSON of its key column (or of the list of its key columns). */
 function keyString(table: string, columns: readonly string[], row: Row): string {
-  const value = (c: string) => {
-    const v = row[c];
-    if (v === undefined || v === null) throw new Error(`combine: ${table} row lacks key column ${c}`);
-    return v;
-  };
-  return JSON.stringify(columns.length === 1 ? value(columns[0]!) : columns.map(value));
+  // JSON.stringify(value) or JSON.stringify(columns.map(value)), written out: a finite number's
+  // JSON is its String() (keys are mostly ids), anything else goes through JSON.stringify.
+  if (columns.length === 1) return keyPart(table, columns[0]!, row);
+  let out = '[';
+  for (let i = 0; i < columns.length; i++) out += (i === 0 ? '' : ',') + keyPart(table, columns[i]!, row);
+  return out + ']';
+}
+
+function keyPart(table: string, c: string, row: Row): string {
+  const v = row[c];
+  if (v === undefined || v === null) throw new Error(`combine: ${table} row lacks key column ${c}`);
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v);
 }
 
 function pick(columns: readonly string[], row: Row): Row {

@@ -1,4 +1,4 @@
-// The reference watermark algorithm (seed-system.md §2.4 and §2.6), kept as rsetl's default
+// The reference watermark algorithm (docs/design.md#window-algorithm), kept as rsetl's default
 // because it needs no change to the application's table. After a load, the watermark moves to
 // the last delivered event, except within the last `lookback` (5 minutes): there it stays behind
 // and remembers up to `lookbackIds` (500) delivered ids, so a transaction that commits late with
@@ -34,13 +34,20 @@ export class WatermarkTracker {
   }
 
   observe(e: DeliveredEvent): void {
-    if (this.last === e.time) this.idsAtLast.push(e.id);
+    this.observeRow(e.id, e.time, e);
+  }
+
+  /** observe() of one outbox row, without an object per row unless it is kept (the backlog case keeps none). */
+  observeRow(id: string, time: number, e?: DeliveredEvent): void {
+    if (this.last === time) this.idsAtLast.push(id);
     else {
-      this.last = e.time;
-      this.idsAtLast = [e.id];
+      this.last = time;
+      // Emptied and reused: most rows have a time of their own, and only the last time's ids count.
+      this.idsAtLast.length = 0;
+      this.idsAtLast.push(id);
     }
-    if (e.time >= this.recentFrom) {
-      this.recent.push(e);
+    if (time >= this.recentFrom) {
+      this.recent.push(e ?? { id, time });
       // Events arrive in ascending time, so the oldest are dropped first; trimming in batches
       // keeps this O(1) amortised.
       if (this.recent.length > this.lookbackIds * 2) this.recent = this.recent.slice(-this.lookbackIds);

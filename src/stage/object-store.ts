@@ -1,18 +1,11 @@
 // S3 access for staging: streaming multipart uploads, manifests, and deletes. The client is built
 // from configuration so tests and the local stack point it at the npm S3 server; production keeps
 // the SDK defaults and the AWS credential chain.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { fromIni } from '@aws-sdk/credential-providers';
-import { Upload } from '@aws-sdk/lib-storage';
+// The SDK is loaded on first use (aws/sdk.ts): an idle poll never stages anything.
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
+import { credentialsSdk, s3Sdk, s3UploadSdk } from '../aws/sdk.js';
 import { StageError } from '../errors.js';
 
 export interface S3Settings {
@@ -32,8 +25,8 @@ export function createS3Client(s: S3Settings): S3Client {
   if (s.endpoint) config.endpoint = s.endpoint;
   if (s.forcePathStyle ?? Boolean(s.endpoint)) config.forcePathStyle = true;
   if (s.credentials) config.credentials = s.credentials;
-  else if (s.profile) config.credentials = fromIni({ profile: s.profile });
-  return new S3Client(config);
+  else if (s.profile) config.credentials = credentialsSdk().fromIni({ profile: s.profile });
+  return new (s3Sdk().S3Client)(config);
 }
 
 export interface UploadOptions {
@@ -56,7 +49,7 @@ export class ObjectStore {
   /** Streams a body of unknown length to S3 (multipart when it exceeds one part). */
   async upload(key: string, body: Readable, opts: UploadOptions): Promise<void> {
     try {
-      const upload = new Upload({
+      const upload = new (s3UploadSdk().Upload)({
         client: this.client,
         params: { Bucket: this.bucket, Key: key, Body: body },
         partSize: opts.partSizeBytes,
@@ -71,7 +64,7 @@ export class ObjectStore {
 
   async put(key: string, body: string | Buffer, contentType = 'application/json'): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+      await this.client.send(new (s3Sdk().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
     } catch (e) {
       throw stageError(`upload of ${this.url(key)} failed`, e);
     }
@@ -79,7 +72,7 @@ export class ObjectStore {
 
   async getText(key: string): Promise<string> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const r = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
       return (await r.Body?.transformToString('utf-8')) ?? '';
     } catch (e) {
       throw stageError(`download of ${this.url(key)} failed`, e);
@@ -89,7 +82,7 @@ export class ObjectStore {
   /** A gzip object's text (used only on the failure path, for small shadow files). */
   async getGunzippedText(key: string): Promise<string> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const r = await this.client.send(new (s3Sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
       return gunzipSync(Buffer.from((await r.Body?.transformToByteArray()) ?? [])).toString('utf8');
     } catch (e) {
       throw stageError(`download of ${this.url(key)} failed`, e);
@@ -102,7 +95,7 @@ export class ObjectStore {
     try {
       do {
         const r = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+          new (s3Sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
         );
         for (const o of r.Contents ?? []) out.push({ key: o.Key!, size: o.Size ?? 0, lastModified: o.LastModified });
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
@@ -121,7 +114,7 @@ export class ObjectStore {
       const batch = keys.slice(i, i + 1000);
       try {
         const r = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+          new (s3Sdk().DeleteObjectsCommand)({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
         );
         if (r.Errors?.length) throw new Error(r.Errors.map((x) => `${x.Key}: ${x.Code}`).join('; '));
       } catch (e) {

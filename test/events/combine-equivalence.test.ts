@@ -93,8 +93,8 @@ function snapshot(target: Tables): Record<string, Row[]> {
   return out;
 }
 
-function randomEvent(r: Random): RowOp[] {
-  const id = r.int(1, 3);
+function randomEvent(r: Random, ids = 3): RowOp[] {
+  const id = r.int(1, ids);
   const ts = `2025-01-0${r.int(1, 9)} 00:00:00.000`;
   switch (r.int(0, 6)) {
     case 0:
@@ -153,6 +153,25 @@ describe('combine: one window or many', () => {
       expect(snapshot(together), `trial ${trial}`).toEqual(snapshot(oneByOne));
       expect(snapshot(windows), `trial ${trial}`).toEqual(snapshot(oneByOne));
     }
+  });
+
+  it('gives the same tables for a load long enough that merged rows wait unpacked and are packed (combine.ts KEEP_WINDOW)', () => {
+    // Thousands of puts per merged table (more than wait unpacked), over thousands of keys: a key is
+    // put again both within the puts that wait and long after they were packed; deletes and
+    // obfuscations fall on either. Compared with windows too short to pack anything, which the
+    // test above holds to loading the events one by one.
+    const r = createRandom(20251203);
+    const merged = new Set(['section', 'usr', 'session', 'grade']);
+    const events: RowOp[][] = [];
+    while (events.length < 30_000) {
+      const e = randomEvent(r, 2500);
+      if (merged.has(e[0]!.table)) events.push(e);
+    }
+    const together: Tables = new Map();
+    load(together, events);
+    const windows: Tables = new Map();
+    for (let i = 0; i < events.length; i += 400) load(windows, events.slice(i, i + 400));
+    expect(snapshot(together)).toEqual(snapshot(windows));
   });
 
   it('names the tables it was exercised on', () => {

@@ -10,17 +10,9 @@
 // statement as text ("ERROR: …", no SQLSTATE): the code is recovered from the text where Redshift's
 // wording is known (data-api-errors.ts), so errors map to rsetl's classes as they do over pg.
 import { randomUUID } from 'node:crypto';
-import {
-  CancelStatementCommand,
-  DescribeStatementCommand,
-  ExecuteStatementCommand,
-  GetStatementResultCommand,
-  RedshiftDataClient,
-  type DescribeStatementCommandOutput,
-  type ExecuteStatementCommandInput,
-  type Field,
-} from '@aws-sdk/client-redshift-data';
+import type { DescribeStatementCommandOutput, ExecuteStatementCommandInput, Field, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { awsClientConfig } from '../../aws/clients.js';
+import { redshiftDataSdk } from '../../aws/sdk.js';
 import { awsFailure } from '../../aws/errors.js';
 import { StoppedError, WarehouseError } from '../../errors.js';
 import { classifyWarehouseError } from '../errors.js';
@@ -95,7 +87,7 @@ export class DataApiDriver implements SqlDriver {
   ) {}
 
   static open(settings: LoginSettings, options: DataApiOptions): DataApiDriver {
-    return new DataApiDriver(new RedshiftDataClient(awsClientConfig(settings.aws)), settings, options);
+    return new DataApiDriver(new (redshiftDataSdk().RedshiftDataClient)(awsClientConfig(settings.aws)), settings, options);
   }
 
   async query<R>(sql: string, params: unknown[] = [], phase: { duringCommit?: boolean } = {}): Promise<StatementResult<R>> {
@@ -123,7 +115,7 @@ export class DataApiDriver implements SqlDriver {
   private async submit(input: ExecuteStatementCommandInput, sql: string): Promise<string> {
     for (let wait = 200; ; wait = Math.min(wait * 2, 10_000)) {
       try {
-        const r = await this.client.send(new ExecuteStatementCommand(input));
+        const r = await this.client.send(new (redshiftDataSdk().ExecuteStatementCommand)(input));
         if (r.SessionId) this.sessionId = r.SessionId;
         return r.Id!;
       } catch (e) {
@@ -146,7 +138,7 @@ export class DataApiDriver implements SqlDriver {
       try {
         // Long polling: the answer comes as soon as the statement ends, or after LONG_POLL_SECONDS
         // (short enough to notice a stop request between two waits).
-        d = await this.client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: LONG_POLL_SECONDS }));
+        d = await this.client.send(new (redshiftDataSdk().DescribeStatementCommand)({ Id: id, WaitTimeSeconds: LONG_POLL_SECONDS }));
       } catch (e) {
         // Not knowing how a COMMIT ended is the unknown outcome the ledger settles.
         const err = this.apiFailure(e, 'redshift-data:DescribeStatement', sql);
@@ -169,7 +161,7 @@ export class DataApiDriver implements SqlDriver {
   }
 
   private async cancel(id: string): Promise<void> {
-    await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
+    await this.client.send(new (redshiftDataSdk().CancelStatementCommand)({ Id: id })).catch(() => undefined);
   }
 
   private async results<R>(id: string, rowCount: number | null): Promise<StatementResult<R>> {
@@ -177,7 +169,7 @@ export class DataApiDriver implements SqlDriver {
     let fields: Array<{ name: string; typeName?: string | undefined }> = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new GetStatementResultCommand({ Id: id, ...(token && { NextToken: token }) }));
+      const page = await this.client.send(new (redshiftDataSdk().GetStatementResultCommand)({ Id: id, ...(token && { NextToken: token }) }));
       if (page.ColumnMetadata?.length) fields = page.ColumnMetadata.map((c) => ({ name: c.label ?? c.name ?? '', typeName: c.typeName }));
       for (const record of page.Records ?? []) {
         const row: Record<string, unknown> = {};

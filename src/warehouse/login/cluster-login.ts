@@ -1,13 +1,8 @@
 // redshift.auth "iam" on a provisioned cluster: GetClusterCredentials issues a temporary password
 // for a database user (`IAM:<dbUser>`), or, without a dbUser, GetClusterCredentialsWithIAM for the
 // caller's own IAM identity. The endpoint comes from DescribeClusters when no host is configured.
-import {
-  DescribeClustersCommand,
-  GetClusterCredentialsCommand,
-  GetClusterCredentialsWithIAMCommand,
-  RedshiftClient,
-} from '@aws-sdk/client-redshift';
 import { awsClientConfig } from '../../aws/clients.js';
+import { redshiftSdk } from '../../aws/sdk.js';
 import { awsFailure } from '../../aws/errors.js';
 import { addKnownSecrets } from '../../config/redact.js';
 import { UsageError } from '../../errors.js';
@@ -20,6 +15,7 @@ export function dbUserArn(s: LoginSettings, user: string): string {
 }
 
 export async function clusterLogin(s: LoginSettings, needEndpoint: boolean): Promise<DbLogin> {
+  const { DescribeClustersCommand, GetClusterCredentialsCommand, GetClusterCredentialsWithIAMCommand, RedshiftClient } = redshiftSdk();
   const client = new RedshiftClient(awsClientConfig(s.aws));
   const cluster = s.clusterIdentifier!;
   try {

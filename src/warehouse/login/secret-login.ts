@@ -2,8 +2,8 @@
 // an AWS Secrets Manager secret in the JSON shape the Redshift console writes
 // ({"username","password","engine","host","port","dbClusterIdentifier","dbname"}). Fetched when
 // the first connection needs it and kept; a refused login fetches it again (a rotated secret).
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClientConfig } from '../../aws/clients.js';
+import { secretsManagerSdk } from '../../aws/sdk.js';
 import { awsFailure } from '../../aws/errors.js';
 import { addKnownSecrets } from '../../config/redact.js';
 import { ConfigError } from '../../errors.js';
@@ -12,6 +12,7 @@ import type { LoginSettings } from './login-settings.js';
 
 export async function secretLogin(s: LoginSettings): Promise<DbLogin> {
   const arn = s.secretArn!;
+  const { GetSecretValueCommand, SecretsManagerClient } = secretsManagerSdk();
   const client = new SecretsManagerClient(awsClientConfig(s.aws));
   let text: string | undefined;
   try {

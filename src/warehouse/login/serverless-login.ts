@@ -1,8 +1,8 @@
 // redshift.auth "serverless": GetCredentials issues a temporary password for the caller's IAM
 // identity on a workgroup (Serverless has no DbUser to choose: it maps IAM:<user> / IAMR:<role>).
 // The endpoint comes from GetWorkgroup when no host is configured.
-import { GetCredentialsCommand, GetWorkgroupCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { awsClientConfig } from '../../aws/clients.js';
+import { redshiftServerlessSdk } from '../../aws/sdk.js';
 import { awsFailure } from '../../aws/errors.js';
 import { addKnownSecrets } from '../../config/redact.js';
 import { UsageError } from '../../errors.js';
@@ -10,6 +10,7 @@ import type { DbLogin } from './login.js';
 import type { LoginSettings } from './login-settings.js';
 
 export async function serverlessLogin(s: LoginSettings, needEndpoint: boolean): Promise<DbLogin> {
+  const { GetCredentialsCommand, GetWorkgroupCommand, RedshiftServerlessClient } = redshiftServerlessSdk();
   const client = new RedshiftServerlessClient(awsClientConfig(s.aws));
   const workgroup = s.workgroup!;
   const arn = `arn:aws:redshift-serverless:${s.aws.region}:<account-id>:workgroup/<workgroup-id of ${workgroup}>`;
