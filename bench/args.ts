@@ -25,6 +25,14 @@ export interface BenchArgs {
   cpuProf: boolean;
   /** Keep the temp folder (configs, traces); servers are stopped anyway. */
   keep: boolean;
+  /** The many-buses scenario (many-buses.ts): buses × events each, concurrency 1 vs `manyBusesConcurrency`. */
+  skipManyBuses: boolean;
+  buses: number;
+  eventsPerBus: number;
+  manyBusesConcurrency: number;
+  /** Its latency model on top of statement/COPY: each commit's turn in the commit queue, WLM slots (0 = unlimited). */
+  latencyCommitMs: number;
+  wlmSlots: number;
   /** Extra node flags for the rsetl children (e.g. --max-old-space-size=200). */
   childNodeOptions: string[];
   /** Also write the JSON object to this file. */
@@ -41,10 +49,16 @@ export const USAGE = `usage: npm run bench -- [options]
   --max-events-per-load N     events per load of the old system's shape, the windowed run (default 5000)
   --windowed-sample N         events the windowed run loads; projected linearly to --events (default 20000)
   --skip-windowed             no windowed run (speedupVsWindowed is null)
-  --skip-latency              no latency-model runs at all (coalesced and windowed)
+  --skip-latency              no latency-model runs at all (coalesced, windowed, Data API, many buses)
   --skip-baselines            no baselines (a), (b), (c)
   --skip-data-api             no latency run through the Redshift Data API
   --latency-data-api MS       the Data API's own cost per statement on top of the latency model (default 50)
+  --skip-many-buses           no many-buses runs (concurrency 1 vs 4)
+  --buses N                   many buses: how many buses (default 40)
+  --events-per-bus N          many buses: events in each bus's backlog (default 5000)
+  --many-buses-concurrency N  many buses: the concurrent run's rsetl poll --concurrency, at most 64 (default 4)
+  --latency-commit MS         many buses: each commit's turn in the cluster-wide commit queue (default 500)
+  --wlm-slots N               many buses: statements running at once across sessions, 0 = unlimited (default 5)
   --idle-loop-seconds N       how long poll --loop --bus X idles for its source-queries figure (default 30)
   --repeats N                 runs of baselines (a) and (b); the fastest is reported (default 3)
   --cpu-prof                  also profile an extra rsetl run of the same events (node --cpu-prof), summarised
@@ -76,6 +90,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'skip-windowed': { type: 'boolean' },
       'skip-latency': { type: 'boolean' },
       'skip-baselines': { type: 'boolean' },
+      'skip-many-buses': { type: 'boolean' },
+      buses: { type: 'string' },
+      'events-per-bus': { type: 'string' },
+      'many-buses-concurrency': { type: 'string' },
+      'latency-commit': { type: 'string' },
+      'wlm-slots': { type: 'string' },
       'idle-loop-seconds': { type: 'string' },
       'skip-data-api': { type: 'boolean' },
       'latency-data-api': { type: 'string' },
@@ -97,6 +117,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     skipWindowed: values['skip-windowed'] ?? false,
     skipLatency: values['skip-latency'] ?? false,
     skipBaselines: values['skip-baselines'] ?? false,
+    skipManyBuses: values['skip-many-buses'] ?? false,
+    buses: positiveInt('buses', values.buses, 40),
+    eventsPerBus: positiveInt('events-per-bus', values['events-per-bus'], 5000),
+    manyBusesConcurrency: Math.min(64, positiveInt('many-buses-concurrency', values['many-buses-concurrency'], 4)),
+    latencyCommitMs: positiveInt('latency-commit', values['latency-commit'], 500, 0),
+    wlmSlots: positiveInt('wlm-slots', values['wlm-slots'], 5, 0),
     idleLoopSeconds: positiveInt('idle-loop-seconds', values['idle-loop-seconds'], 30),
     skipDataApi: values['skip-data-api'] ?? false,
     latencyDataApiMs: positiveInt('latency-data-api', values['latency-data-api'], 50, 0),

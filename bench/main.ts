@@ -21,6 +21,7 @@ import { summariseCpuProfile, type CpuSummary } from './cpu-profile.js';
 import { benchEvents, planStream, sinceOf, type StreamPlan, type TermInfo } from './events.js';
 import { renderReport, type BenchResult, type Measured, type RunFigures } from './report.js';
 import { createBus, idleLoopQueries, idlePoll, pollUntilCaughtUp, writeChildConfig, type RsetlRun } from './rsetl-run.js';
+import { manyBusesScenario } from './many-buses.js';
 
 // The AWS SDK's Node 20 deprecation warning, once per S3 client (bin/rsetl silences it the same way).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -305,6 +306,18 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
     };
   }
 
+  // ---- many buses: concurrency 1 vs N under the latency model with commit queue and WLM slots ----
+  let manyBuses: BenchResult['manyBuses'] = null;
+  if (latencyWanted && !args.skipManyBuses) {
+    manyBuses = await manyBusesScenario(server, work, {
+      buses: args.buses,
+      eventsPerBus: args.eventsPerBus,
+      concurrency: args.manyBusesConcurrency,
+      latency: { statementMs: args.latencyStatementMs, copyMs: args.latencyCopyMs, commitMs: args.latencyCommitMs, maxConcurrentStatements: args.wlmSlots },
+      childNodeOptions: args.childNodeOptions,
+    }, log);
+  }
+
   const m = figures(main);
   if (args.childNodeOptions.length) notes.push(`rsetl children ran with node ${args.childNodeOptions.join(' ')}`);
   const busy = (what: string, cores: number | null | undefined) => {
@@ -317,6 +330,8 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   busy('the coalesced latency run', latency?.coalesced.foreignCpuCores);
   busy('the windowed latency run', latency?.windowed?.foreignCpuCores);
   busy('the Data API latency run', latency?.dataApi?.foreignCpuCores);
+  busy('the many-buses run at concurrency 1', manyBuses?.serial.foreignCpuCores);
+  busy('the many-buses concurrent run', manyBuses?.concurrent.foreignCpuCores);
   const result: BenchResult = {
     events: source.events,
     eventsPerSecond: m.eventsPerSecond,
@@ -343,6 +358,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
       ratioToRawCopyCeilingOneCore: read && prepare && raw ? raw.ms / (read.ms + prepare.ms) : null,
     },
     latency,
+    manyBuses,
     cpuProfile: cpu ?? null,
     setup: {
       terms: source.terms.length,

@@ -15,9 +15,13 @@
 //   coalescing, for the same number of events.
 // - peakRssMb: peak resident set of the rsetl child in MiB (getrusage maxRSS at exit).
 // - copiesPer100k / statementsPer100k: COPYs / Redshift statements per 100,000 events (run table).
+// - manyBuses.speedup: with the latency model plus the commit queue and WLM slots, wall time until
+//   --buses buses of --events-per-bus events each are caught up at `rsetl poll --concurrency 1` ÷
+//   the same at --many-buses-concurrency (many-buses.ts).
 import type { StageSplit } from './analysis.js';
 import type { PrepareBaseline, RawCopyBaseline, ReadBaseline } from './baselines.js';
 import type { CpuSummary } from './cpu-profile.js';
+import { renderManyBuses, type ManyBusesFigures } from './many-buses.js';
 
 /** A baseline's fastest run, all runs' times, and the cores the bench / other processes used during it. */
 export type Measured<T> = T & { runsMs: number[]; ownCpuCores: number | null; foreignCpuCores: number | null };
@@ -104,6 +108,8 @@ export interface BenchResult {
     windowed: WindowedFigures | null;
     speedupVsWindowed: number | null;
   } | null;
+  /** Many buses at concurrency 1 vs N (many-buses.ts); null when skipped. */
+  manyBuses: ManyBusesFigures | null;
   cpuProfile: (CpuSummary & { profile: string; wallMs: number }) | null;
   setup: { terms: number; insertMs: number; vacuumMs: number; initEtlMs: number; benchMs: number; benchPeakRssMb: number };
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string; loadAverageAtStart: number[] };
@@ -156,6 +162,7 @@ export function renderReport(r: BenchResult): string {
     ['ratioToRawCopy (raw COPY time ÷ rsetl wall time; target ≥ 0.20)', fixed(r.ratioToRawCopy, 3)],
     ['ratioToPrepareBaseline (rsetl prepare rate ÷ (c); target ≥ 0.50)', fixed(r.ratioToPrepareBaseline, 3)],
     ['speedupVsWindowed (latency model; target ≥ 20)', fixed(r.speedupVsWindowed, 1)],
+    [`many buses: speedup at concurrency ${r.manyBuses?.concurrent.concurrency ?? 4} vs 1 (target ≥ 3)`, fixed(r.manyBuses?.speedup, 2)],
     ['peak RSS of rsetl, MiB (target < 300)', fixed(r.peakRssMb, 1)],
     ['COPYs per 100k events', fixed(r.copiesPer100k, 1)],
     ['statements per 100k events', fixed(r.statementsPer100k, 1)],
@@ -222,6 +229,7 @@ export function renderReport(r: BenchResult): string {
     out += '\n  coalesced run, time split\n' + table(splitRows(l.coalesced.split));
     if (l.windowed) out += '\n  windowed run, time split (measured sample)\n' + table(splitRows(l.windowed.split));
   }
+  if (r.manyBuses) out += renderManyBuses(r.manyBuses);
   if (r.cpuProfile) {
     const c = r.cpuProfile;
     out += `\nCPU profile of an extra rsetl run (main thread, ${secs(c.totalMs)} sampled; run took ${secs(c.wallMs)} with the profiler)\n`;

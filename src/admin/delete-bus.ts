@@ -75,6 +75,7 @@ export async function deleteBus(conn: Connections, config: RsetlConfig, plan: De
       await client.query(`delete from ${q}.dead_letter_replay where dead_letter_id in (select id from ${q}.dead_letter where bus_id = $1)`, [bus.id]);
       const dead = await client.query(`delete from ${q}.dead_letter where bus_id = $1`, [bus.id]);
       const runs = await client.query(`delete from ${q}.run where bus_id = $1`, [bus.id]);
+      await client.query(`delete from ${q}.run_total where bus_id = $1`, [bus.id]);
       await client.query(`delete from ${q}.bus where id = $1`, [bus.id]);
       await recordAudit(client, config.source.controlSchema, {
         busId: bus.id,

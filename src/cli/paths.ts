@@ -81,9 +81,11 @@ export async function checkOutputFolder(flag: string, path: string): Promise<str
 /**
  * A file rsetl will create, or replace when told to (`setup-user --config-out`): its folder exists
  * and takes a new file (probed, then removed), and the path is not a folder. An existing file is
- * opened for writing without changing it. Returns the absolute path.
+ * opened for writing without changing it. With `replaceByRename` (`poll --metrics-file`, written to
+ * a temporary file beside it and renamed over it) the folder must take a new file even when the
+ * file exists. Returns the absolute path.
  */
-export async function checkOutputFile(flag: string, path: string): Promise<string> {
+export async function checkOutputFile(flag: string, path: string, opts: { replaceByRename?: boolean } = {}): Promise<string> {
   const file = nonEmpty(flag, path);
   const parent = dirname(file);
   const hint = 'choose a file in a folder that exists and that you can write to';
@@ -95,11 +97,12 @@ export async function checkOutputFile(flag: string, path: string): Promise<strin
   });
   if (existing?.isDirectory()) refuse(flag, path, 'is a folder, not a file', `name a file, e.g. ${join(path, 'rsetl.config.json')}`);
   if (existing && !existing.isFile()) refuse(flag, path, 'is not a regular file', hint);
+  const inPlace = existing !== undefined && !opts.replaceByRename;
   try {
-    if (existing) await access(file, constants.W_OK);
+    if (inPlace) await access(file, constants.W_OK);
     else await probe(parent);
   } catch (e) {
-    refuse(flag, path, `${existing ? basename(file) : `a file in ${parent}`} cannot be written: ${reason(e, !existing)}`, hint);
+    refuse(flag, path, `${inPlace ? basename(file) : `a file in ${parent}`} cannot be written: ${reason(e, !inPlace)}`, hint);
   }
   return file;
 }

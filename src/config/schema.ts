@@ -275,6 +275,8 @@ const pollSection = z
         .preprocess(toNumber, z.number({ error: 'must be a number from 0 to 3600' }).min(0).max(3600, 'must be a number from 0 to 3600'))
         .default(1),
       invalidEvents: z.enum(['block', 'dead-letter'], { error: 'must be "block" or "dead-letter"' }).default('block'),
+      /** Due buses `rsetl poll` loads at once (each on its own source and Redshift sessions), oldest lag first. */
+      concurrency: int(1, 64).default(4),
     },
     { error: 'must be an object' },
   )

@@ -122,7 +122,7 @@ async function checkControlSchema(client: pg.Client, schema: string, user: strin
   }
   const tables = await client.query<{ name: string; ok: boolean }>(
     `select c.relname as name, has_table_privilege(c.oid, 'SELECT') and has_table_privilege(c.oid, 'INSERT') and has_table_privilege(c.oid, 'UPDATE') as ok
-     from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname in ('bus', 'run', 'dead_letter', 'migration')`,
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname in ('bus', 'run', 'run_total', 'dead_letter', 'migration')`,
     [schema],
   );
   const denied = tables.rows.filter((t) => !t.ok).map((t) => t.name);

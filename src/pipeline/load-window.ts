@@ -17,7 +17,7 @@ import type { ObjectStore } from '../stage/object-store.js';
 import { newLoadId } from '../stage/load-id.js';
 import { schemaPrefix } from '../stage/retention.js';
 import { StagedLoad, type LineSink } from '../stage/staged-load.js';
-import { extract, type Extracted } from './extract.js';
+import { extract, type Extracted, type ExtractDeps } from './extract.js';
 import type { ProgressSink } from './load-progress.js';
 import { replayFromIds } from './dead-letter-replay.js';
 import { committedLoad } from '../warehouse/ledger.js';
@@ -108,14 +108,14 @@ function stagedCounts(x: Pick<Extracted, 'staged' | 'keyOps'>): Record<string, n
 
 /** Extracts, transforms and writes the next window to a local folder; touches neither S3 nor Redshift. */
 export async function dryRunWindow(
-  deps: Pick<LoadDeps, 'source'>,
+  deps: Pick<ExtractDeps, 'source' | 'progress'>,
   bus: Bus,
   settings: LoadSettings,
   sink: LineSink,
 ): Promise<{ events: number; eventsByType: Record<string, number>; replayed: number; tables: Record<string, number>; windowTo: string }> {
   let x: Extracted;
   try {
-    x = await extract(deps as LoadDeps, bus, settings, sink, formatPgTimestamp(Date.now() * 1000), { shadowEvents: false, dryRun: true });
+    x = await extract({ source: deps.source, ...(deps.progress && { progress: deps.progress }) }, bus, settings, sink, formatPgTimestamp(Date.now() * 1000), { shadowEvents: false });
   } catch (e) {
     sink.abort();
     throw e;

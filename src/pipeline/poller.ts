@@ -4,7 +4,7 @@
 import type { RsetlConfig } from '../config/schema.js';
 import { EventError, isRsetlError, messageOf, StoppedError, WarehouseError } from '../errors.js';
 import { isConnectionError, unreachable } from '../warehouse/errors.js';
-import { BusStore, type Bus, type RunRecord } from '../source/bus-store.js';
+import { BusStore, findBusesAmong, type Bus, type RunRecord } from '../source/bus-store.js';
 import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadOutcome } from './load-window.js';
 import type { ProgressSink } from './load-progress.js';
@@ -40,9 +40,13 @@ export interface PollOptions {
   /** Stop after one load per bus (run-window). */
   singleLoad?: boolean;
   shouldStop?: () => boolean;
+  /** Due buses loaded at once; default poll.concurrency. */
+  concurrency?: number;
   onLoad?: (outcome: LoadOutcome, bus: Bus) => void;
-  /** How far the current load has got (a progress line on a terminal). */
+  /** How far the current load has got (a progress line on a terminal); with concurrency, from several buses interleaved. */
   onProgress?: ProgressSink;
+  /** A bus is done for this pass (whatever its outcome). */
+  onBusDone?: (outcome: BusOutcome) => void;
 }
 
 export interface PollSummary {
@@ -223,26 +227,59 @@ async function recordFailureSomewhere(
   }
 }
 
-/** One pass over the due buses. */
+/**
+ * One pass over the due buses: up to `concurrency` (poll.concurrency) at once, started in the order
+ * dueBusIds gives (oldest watermark first), each with its own source session, lock and Redshift
+ * session; they share the S3 client. No bus starts after the time budget is spent (once one has)
+ * or once a stop is requested; buses in flight finish their current load as they would alone. The
+ * outcomes are in start order. A bus that throws (a stop that cancelled its statement, the source
+ * gone) ends the pass: no bus starts after it, the others in flight stop after their current load,
+ * and the first such error is thrown once they have.
+ */
 export async function pollOnce(conn: Connections, config: RsetlConfig, opts: PollOptions = {}): Promise<PollSummary> {
   const deadline = Date.now() + (opts.maxSeconds ?? Number.POSITIVE_INFINITY) * 1000;
   const control = await conn.control();
-  const selected = opts.buses?.length ? await control.buses.findBuses(opts.buses) : undefined;
+  // One query for the whole plan: every bus (the named ones are among them) and which are due. With
+  // the control schema's version check, a pass with nothing due costs the source two queries, also
+  // with 40 buses (test/integration/idle-poll.test.ts).
+  const plan = await control.buses.pollPlan();
+  const selected = opts.buses?.length ? findBusesAmong(plan.buses, opts.buses) : undefined;
+  const among = selected ? new Set(selected.map((b) => b.id)) : undefined;
   // A named bus that is not due is reported as such without a connection of its own (a `--loop
   // --bus X` pass must cost the source next to nothing while X waits).
-  const dueIds = opts.ignoreSchedule && selected ? selected.map((b) => b.id) : await control.buses.dueBusIds(selected?.map((b) => b.id));
+  const dueIds = opts.ignoreSchedule && selected ? selected.map((b) => b.id) : plan.dueIds.filter((id) => !among || among.has(id));
   const buses: BusOutcome[] = [];
   for (const b of selected ?? []) {
     if (!dueIds.includes(b.id)) buses.push({ busId: b.id, schema: b.schemaName, status: 'not-due', loads: [] });
   }
-  for (const id of dueIds) {
-    if (opts.shouldStop?.()) break;
-    if (Date.now() >= deadline && buses.length > 0) break;
-    buses.push(await processBus(conn, config, id, opts, deadline));
-  }
-  const failing = (await control.buses.listBuses())
+  const reported = buses.length;
+  const started: Array<BusOutcome | undefined> = [];
+  let thrown: { error: unknown } | undefined;
+  const stopping = () => thrown !== undefined || opts.shouldStop?.() === true;
+  const perBus: PollOptions = { ...opts, shouldStop: stopping };
+  let next = 0;
+  // A worker pool: each worker starts the next due bus when its previous one is done.
+  const worker = async () => {
+    while (next < dueIds.length && !stopping()) {
+      if (Date.now() >= deadline && reported + started.length > 0) return;
+      const id = dueIds[next++]!;
+      const slot = started.push(undefined) - 1;
+      try {
+        const outcome = await processBus(conn, config, id, perBus, deadline);
+        started[slot] = outcome;
+        opts.onBusDone?.(outcome);
+      } catch (e) {
+        thrown ??= { error: e };
+      }
+    }
+  };
+  const width = Math.max(1, Math.min(opts.concurrency ?? config.poll.concurrency, dueIds.length));
+  await Promise.all(Array.from({ length: width }, worker));
+  if (thrown) throw thrown.error;
+  buses.push(...started.filter((b): b is BusOutcome => b !== undefined));
+  // The plan's listing is still current when no bus was worked on in this pass.
+  const failing = (started.length > 0 ? await control.buses.listBuses() : plan.buses)
     .filter((b) => b.failureCount > 0 && b.state !== 'Disabled')
     .map((b) => ({ busId: b.id, schema: b.schemaName, failureCount: b.failureCount, blocked: b.blocked, nextRunAt: b.scheduled.toISOString() }));
   return { buses, failing };
 }
-

@@ -3,9 +3,10 @@
 // every event of a bus's domain that the next windows will NOT load is counted too (dead letters,
 // events dated in the future), so nothing is invisible to the person on call.
 import type { RsetlConfig } from '../config/schema.js';
+import { futureByBus, pendingByBus } from '../source/bus-counts.js';
 import { deadLetterCounts } from '../source/dead-letter-counts.js';
 import { countLateEvents } from '../source/late-events.js';
-import { futureEvents, pendingEvents } from '../source/outbox.js';
+import { emptyRunLogFigures, runLogFigures } from '../source/run-log.js';
 import { parsePgTimestamp } from '../source/timestamps.js';
 import type { Connections } from './connections.js';
 
@@ -19,6 +20,8 @@ export interface BusStatus {
   pendingEvents: number;
   pendingCapped: boolean;
   oldestPendingAgeSeconds: number | null;
+  /** The age of the oldest pending event in seconds, 0 when caught up (the metrics' lag). */
+  lagSeconds: number;
   /** Events dated after the source's clock: the window reaches them when their time comes. */
   futureEvents: number;
   futureCapped: boolean;
@@ -31,6 +34,15 @@ export interface BusStatus {
    */
   lateEvents: number;
   lastSuccessAt: string | null;
+  /** Events delivered by the bus's loads, all time, from the run log (source/run-log.ts): only grows. */
+  eventsLoadedTotal: number;
+  /** Rows loaded per table, all time, from the run log (`<table>__delete`: keys deleted). */
+  rowsLoadedByTable: Record<string, number>;
+  /** Logged load attempts per outcome (`loaded`, `failed`, …), all time. */
+  loadAttempts: Record<string, number>;
+  /** How long the last delivered load took, and when it finished; null before the first. */
+  lastLoadDurationSeconds: number | null;
+  lastLoadAt: string | null;
   failureCount: number;
   nextRunAt: string;
   intervalSeconds: number;
@@ -52,20 +64,28 @@ function actionFor(b: { schemaName: string; state: string; blocked: boolean; fai
   return null;
 }
 
-export async function busStatuses(conn: Connections, config: RsetlConfig): Promise<BusStatus[]> {
+/**
+ * Every bus's status (only `busIds` when given). Each figure family is one query across the buses
+ * (pending, future, dead letters, the run log); late events since the last load are counted per
+ * bus, from that load's snapshot.
+ */
+export async function busStatuses(conn: Connections, config: RsetlConfig, opts: { busIds?: number[] } = {}): Promise<BusStatus[]> {
   const { client, buses } = await conn.control();
   const now = Date.now();
+  const among = opts.busIds;
+  const counted = { table: config.source.table, controlSchema: config.source.controlSchema, ...(among ? { busIds: among } : {}) };
+  const listed = (await buses.listBuses()).filter((b) => !among || among.includes(b.id));
+  if (listed.length === 0) return [];
   const deadLetters = await deadLetterCounts(client, config.source.controlSchema);
+  const pendingOf = await pendingByBus(client, counted);
+  const futureOf = await futureByBus(client, counted);
+  const runsOf = await runLogFigures(client, config.source.controlSchema, among);
   const out: BusStatus[] = [];
-  for (const b of await buses.listBuses()) {
-    const pending = await pendingEvents(client, {
-      table: config.source.table,
-      rootId: b.rootId,
-      windowTime: b.windowTime,
-      windowIds: b.windowIds,
-      deadLetter: { controlSchema: config.source.controlSchema, busId: b.id },
-    });
-    const future = await futureEvents(client, { table: config.source.table, rootId: b.rootId });
+  for (const b of listed) {
+    // A bus deleted while the counts were read has none.
+    const pending = pendingOf.get(b.id) ?? { count: 0, capped: false, oldest: null };
+    const future = futureOf.get(b.id) ?? { count: 0, capped: false, latest: null };
+    const runs = runsOf.get(b.id) ?? emptyRunLogFigures();
     const waiting = deadLetters.get(b.id) ?? 0;
     const lateSinceLoad = b.readSnapshot
       ? await countLateEvents(client, {
@@ -78,6 +98,7 @@ export async function busStatuses(conn: Connections, config: RsetlConfig): Promi
         })
       : 0;
     const late = Number(b.statistics.lateEvents ?? 0) + lateSinceLoad;
+    const oldestAge = pending.oldest ? Math.max(0, Math.round((now - parsePgTimestamp(pending.oldest) / 1000) / 1000)) : null;
     out.push({
       id: b.id,
       schema: b.schemaName,
@@ -86,13 +107,19 @@ export async function busStatuses(conn: Connections, config: RsetlConfig): Promi
       blocked: b.blocked,
       pendingEvents: pending.count,
       pendingCapped: pending.capped,
-      oldestPendingAgeSeconds: pending.oldest ? Math.max(0, Math.round((now - parsePgTimestamp(pending.oldest) / 1000) / 1000)) : null,
+      oldestPendingAgeSeconds: oldestAge,
+      lagSeconds: oldestAge ?? 0,
       futureEvents: future.count,
       futureCapped: future.capped,
       latestFutureTime: future.latest,
       deadLetterEvents: waiting,
       lateEvents: late,
       lastSuccessAt: b.lastSuccessAt?.toISOString() ?? null,
+      eventsLoadedTotal: runs.eventsLoaded,
+      rowsLoadedByTable: runs.rowsByTable,
+      loadAttempts: runs.attemptsByOutcome,
+      lastLoadDurationSeconds: runs.lastLoad ? runs.lastLoad.durationMs / 1000 : null,
+      lastLoadAt: runs.lastLoad?.finishedAt.toISOString() ?? null,
       failureCount: b.failureCount,
       nextRunAt: b.scheduled.toISOString(),
       intervalSeconds: b.intervalSeconds ?? config.poll.intervalSeconds,

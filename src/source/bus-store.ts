@@ -6,6 +6,7 @@ import { ident } from '../warehouse/sql.js';
 import { recordAudit } from './audit.js';
 import { CONTROL_MIGRATIONS } from './control-schema/migrations.js';
 import { jsonbText } from './jsonb-text.js';
+import { DELIVERED_OUTCOMES } from './run-log.js';
 
 export type BusState = 'Active' | 'Paused' | 'Disabled';
 
@@ -102,6 +103,16 @@ function matchBus(buses: Bus[], ref: string): Bus {
   });
 }
 
+/** The buses `refs` (ids or schema names) name among `buses`, each once; each ref must name exactly one. */
+export function findBusesAmong(buses: Bus[], refs: string[]): Bus[] {
+  const found = new Map<number, Bus>();
+  for (const ref of refs) {
+    const b = matchBus(buses, ref);
+    found.set(b.id, b);
+  }
+  return [...found.values()];
+}
+
 export class BusStore {
   readonly schema: string;
   private readonly q: string;
@@ -195,13 +206,22 @@ export class BusStore {
 
   /** Several buses by id or schema, with one query; each ref must name exactly one bus. */
   async findBuses(refs: string[]): Promise<Bus[]> {
-    const buses = await this.listBuses();
-    const found = new Map<number, Bus>();
-    for (const ref of refs) {
-      const b = matchBus(buses, ref);
-      found.set(b.id, b);
-    }
-    return [...found.values()];
+    return findBusesAmong(await this.listBuses(), refs);
+  }
+
+  /**
+   * What a poll pass starts from, in one query: every bus (by id, as listBuses) and the ids of the
+   * due ones in the order dueBusIds gives. An idle `rsetl poll` needs nothing else from the control
+   * schema (the buses named by --bus, and the failing ones it reports, are among them).
+   */
+  async pollPlan(): Promise<{ buses: Bus[]; dueIds: number[] }> {
+    const r = await this.client.query(
+      `select ${BUS_COLUMNS}, (state = 'Active' and not blocked and scheduled <= now()) as due
+         from ${this.q}.bus order by window_time, scheduled, id`,
+    );
+    const dueIds = r.rows.filter((x) => x.due === true).map((x) => x.id as number);
+    const buses = r.rows.map(toBus).sort((a, b) => a.id - b.id);
+    return { buses, dueIds };
   }
 
 
@@ -225,8 +245,9 @@ export class BusStore {
    */
   async secondsUntilNextDue(among?: number[]): Promise<number | undefined> {
     const r = await this.client.query(
+      // No row without such a bus (GREATEST ignores the NULL of an empty min() and would say 0: due now).
       `select greatest(0, extract(epoch from min(scheduled) - now()))::float8 as s from ${this.q}.bus
-       where state = 'Active' and not blocked and ($1::int[] is null or id = any($1::int[]))`,
+       where state = 'Active' and not blocked and ($1::int[] is null or id = any($1::int[])) having count(*) > 0`,
       [among ?? null],
     );
     const s = r.rows[0]?.s;
@@ -364,11 +385,28 @@ export class BusStore {
     );
   }
 
+  /**
+   * A row of the run log, and in the same statement the bus's all-time totals (run_total: attempts
+   * and events per outcome, rows per table of an attempt that delivered its events), which the
+   * metrics and `status` read instead of adding up the whole log.
+   */
   async recordRun(run: RunRecord): Promise<void> {
     await this.client.query(
-      `insert into ${this.q}.run (bus_id, load_id, started_at, finished_at, window_from, window_to, events,
-         events_by_type, tables, bytes_staged, statements, copies, duration_ms, outcome, error, round_trips)
-       values ($1, $2, $3, $4, $5::timestamp, $6::timestamp, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+      `with logged as (
+         insert into ${this.q}.run (bus_id, load_id, started_at, finished_at, window_from, window_to, events,
+           events_by_type, tables, bytes_staged, statements, copies, duration_ms, outcome, error, round_trips)
+         values ($1, $2, $3, $4, $5::timestamp, $6::timestamp, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         returning bus_id, outcome, events, tables
+       ), counted (kind, key, value) as (
+         select 'attempts'::text, outcome, 1::bigint from logged
+         union all select 'events', outcome, events::bigint from logged
+         union all select 'rows', t.key, (t.value #>> '{}')::numeric::bigint from logged
+           cross join lateral jsonb_each(case when jsonb_typeof(logged.tables) = 'object' then logged.tables else '{}' end) t
+           where logged.outcome in (${DELIVERED_OUTCOMES.map((o) => `'${o}'`).join(', ')}) and jsonb_typeof(t.value) = 'number'
+       )
+       insert into ${this.q}.run_total (bus_id, kind, key, value)
+       select $1, kind, key, value from counted
+       on conflict (bus_id, kind, key) do update set value = ${this.q}.run_total.value + excluded.value`,
       [
         run.busId,
         run.loadId,

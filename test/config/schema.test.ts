@@ -42,6 +42,7 @@ describe('config schema', () => {
       maxFailures: 0,
       lockTimeoutSeconds: 1,
       invalidEvents: 'block',
+      concurrency: 4,
     });
     expect(c.dev).toEqual({ dataDir: '.rsetl' });
   });
@@ -95,6 +96,9 @@ describe('config schema', () => {
     ]);
     expect(problems({ source: SOURCE, poll: { intervalSeconds: 2 } })).toEqual(['poll.intervalSeconds: must be a whole number from 5 to 3600']);
     expect(problems({ source: SOURCE, poll: { invalidEvents: 'drop' } })).toEqual(['poll.invalidEvents: must be "block" or "dead-letter"']);
+    expect(problems({ source: SOURCE, poll: { concurrency: 0 } })).toEqual(['poll.concurrency: must be a whole number from 1 to 64']);
+    expect(problems({ source: SOURCE, poll: { concurrency: 65 } })).toEqual(['poll.concurrency: must be a whole number from 1 to 64']);
+    expect(valid({ source: SOURCE, poll: { concurrency: 1 } }).poll.concurrency).toBe(1);
     expect(valid({ source: SOURCE, poll: { maxEvents: 300000 } }).poll.maxEventsPerLoad).toBe(300000);
     expect(valid({ source: SOURCE, poll: { maxEvents: 5000 } }).poll.maxEventsPerLoad).toBe(250000);
   });

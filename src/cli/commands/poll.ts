@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { pollLoop } from '../../pipeline/poll-loop.js';
-import { pollOnce, type PollSummary } from '../../pipeline/poller.js';
+import { pollOnce, type BusOutcome, type PollSummary } from '../../pipeline/poller.js';
 import { StoppedError, UsageError } from '../../errors.js';
 import type { LoadProgress } from '../../pipeline/load-progress.js';
 import type { LoadOutcome } from '../../pipeline/load-window.js';
 import { EXIT } from '../exit-codes.js';
-import { busRefArgument, intOption, repeatable } from '../option-values.js';
-import { runCommand, withCommonOptions, type Output } from '../context.js';
+import { busRefArgument, choiceOption, intOption, pathOption, repeatable } from '../option-values.js';
+import { runCommand, withCommonOptions, type CommandContext, type Output } from '../context.js';
+import { METRICS_FORMATS, metricsTargets, type MetricsFlags } from '../metrics-flags.js';
+import { MetricsPublisher } from '../../metrics/publish.js';
 import { installStopSignals } from '../signals.js';
 
 /**
@@ -62,15 +64,32 @@ export function pollExitCode(s: PollSummary): number {
 
 /**
  * What a person watching sees while loads run: a progress line on a terminal (events read, rows
- * staged, COPYs done, elapsed; nothing under cron), and under -v a line per finished load.
+ * staged, COPYs done, elapsed; nothing under cron), and under -v a line per finished load. With
+ * several buses loading at once the one line counts them and their events, and shows the bus that
+ * reported last.
  */
-export function loadReporter(out: Output): { onProgress: (p: LoadProgress) => void; onLoad: (l: LoadOutcome) => void } {
-  let started = Date.now();
+export function loadReporter(out: Output): {
+  onProgress: (p: LoadProgress) => void;
+  onLoad: (l: LoadOutcome) => void;
+  onBusDone: (b: BusOutcome) => void;
+} {
+  const running = new Map<number, { started: number; last: LoadProgress }>();
   return {
-    onProgress: (p) => out.progress(progressLine(p, Date.now() - started)),
+    onProgress: (p) => {
+      const load = running.get(p.busId) ?? { started: Date.now(), last: p };
+      load.last = p;
+      running.set(p.busId, load);
+      const line = progressLine(p, Date.now() - load.started);
+      if (running.size === 1) return out.progress(line);
+      const events = [...running.values()].reduce((a, r) => a + r.last.events, 0);
+      out.progress(`${running.size} buses loading, ${events.toLocaleString('en-US')} events read; ${line}`);
+    },
     onLoad: (l) => {
       out.verbose(loadLine(l));
-      started = Date.now();
+      running.delete(l.busId);
+    },
+    onBusDone: (b) => {
+      running.delete(b.busId);
     },
   };
 }
@@ -84,7 +103,7 @@ export function progressLine(p: LoadProgress, elapsedMs: number): string {
 /** `-v`: one line per load (a coalesced window): what it read, staged and sent, and how long it took. */
 export function loadLine(l: LoadOutcome): string {
   const mb = (l.bytesStaged / 1e6).toFixed(1);
-  return `bus ${l.busId} load ${l.loadId}: ${l.outcome}, ${l.events} events from ${l.windowFrom} to ${l.windowTo}, ${Object.keys(l.tables).length} tables, ${mb} MB staged, ${l.copies} COPYs, ${l.statements} statements, ${(l.durationMs / 1000).toFixed(1)} s`;
+  return `bus ${l.busId} load ${l.loadId}: ${l.outcome}, ${l.events} events from ${l.windowFrom} to ${l.windowTo}, ${Object.keys(l.tables).length} tables, ${mb} MB staged, ${l.copies} COPYs, ${l.statements} statements in ${l.roundTrips} round trips, ${(l.durationMs / 1000).toFixed(1)} s`;
 }
 
 export function registerPoll(program: Command): void {
@@ -96,40 +115,72 @@ export function registerPoll(program: Command): void {
       .option('--loop', 'keep polling every poll.intervalSeconds until SIGTERM/SIGINT')
       .option('--max-seconds <n>', 'time budget in seconds (1 to 31,536,000); the load in progress finishes', intOption(1, 31_536_000))
       .option('--bus <bus...>', 'only these buses (id or schema)', repeatable(busRefArgument))
-      .addHelpText('after', '\nExamples:\n  rsetl poll                      # cron: */4 * * * *\n  rsetl poll --loop --max-seconds 3600\n'),
-  ).action(async (opts: { once?: boolean; loop?: boolean; maxSeconds?: number; bus?: string[] }, cmd: Command) =>
-    runCommand(cmd, async ({ out, config, connections }) => {
+      .option('--concurrency <n>', 'due buses loaded at once, oldest lag first (1 to 64; default poll.concurrency, 4)', intOption(1, 64))
+      .option('--metrics-file <path>', "after the run (each pass under --loop), write every bus's figures in Prometheus text format to this file, atomically (node_exporter's textfile collector)", pathOption('out-file'))
+      .option('--metrics <format>', 'prometheus (to --metrics-file) or emf (CloudWatch Embedded Metric Format: a JSON line per bus on stdout; not with --json)', choiceOption(METRICS_FORMATS))
+      .addHelpText(
+        'after',
+        '\nExamples:\n  rsetl poll                      # cron: */4 * * * *\n  rsetl poll --loop --max-seconds 3600\n  rsetl poll --concurrency 8       # a backlog on many buses\n  rsetl poll --metrics-file /var/lib/node_exporter/textfile_collector/rsetl.prom\n  rsetl poll --metrics emf         # Lambda, ECS: metrics through CloudWatch Logs\n',
+      ),
+  ).action(async (opts: PollFlags, cmd: Command) =>
+    runCommand(cmd, async (ctx) => {
       if (opts.loop && opts.once) throw new UsageError('give --once or --loop, not both');
-      const cfg = await config(['source', 'redshift', 's3']);
-      const conn = await connections(['source', 'redshift', 's3']);
-      const stop = installStopSignals();
+      const metrics = new MetricsPublisher(await metricsTargets(opts, ctx.out), { stdout: process.stdout, warn: (m) => ctx.out.warn(m) }, opts.bus);
+      const started = Date.now();
       try {
-        const common = {
-          ...(opts.bus ? { buses: opts.bus } : {}),
-          shouldStop: stop.requested,
-          ...loadReporter(out),
-        };
-        let summary: PollSummary;
-        try {
-          summary = opts.loop
-            ? await pollLoop(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}), onPass: (s) => renderSummary(out, s, { loop: true }) })
-            : await pollOnce(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}) });
-        } catch (e) {
-          // A Data API statement cancelled by the stop: its load rolled back, nothing half-applied.
-          if (e instanceof StoppedError && stop.signal()) {
-            out.info('stopped: the load in flight was cancelled on Redshift and rolled back');
-            return stop.signal() === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
-          }
-          throw e;
-        }
-        if (out.json) out.result(summary);
-        else if (!opts.loop) renderSummary(out, summary);
-        const signal = stop.signal();
-        if (signal) return signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
-        return pollExitCode(summary);
-      } finally {
-        stop.dispose();
+        return await runPoll(ctx, opts, metrics);
+      } catch (e) {
+        // The figures cannot be read now, but the file says when the run failed: rsetl_up 0.
+        await metrics.afterFailure(opts.loop ? undefined : (Date.now() - started) / 1000);
+        throw e;
       }
     }),
   );
+}
+
+type PollFlags = { once?: boolean; loop?: boolean; maxSeconds?: number; bus?: string[]; concurrency?: number } & MetricsFlags;
+
+async function runPoll({ out, config, connections }: CommandContext, opts: PollFlags, metrics: MetricsPublisher): Promise<number> {
+  const cfg = await config(['source', 'redshift', 's3']);
+  const conn = await connections(['source', 'redshift', 's3']);
+  const stop = installStopSignals();
+  try {
+    const common = {
+      ...(opts.bus ? { buses: opts.bus } : {}),
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      shouldStop: stop.requested,
+      ...loadReporter(out),
+    };
+    const passStarted = Date.now();
+    let summary: PollSummary;
+    try {
+      summary = opts.loop
+        ? await pollLoop(conn, cfg, {
+            ...common,
+            ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}),
+            onPass: async (s, pass) => {
+              renderSummary(out, s, { loop: true });
+              await metrics.afterPass(conn, cfg, { summary: s, pollSeconds: (Date.now() - pass.startedAt) / 1000 });
+            },
+            onIdle: () => metrics.afterPass(conn, cfg),
+          })
+        : await pollOnce(conn, cfg, { ...common, ...(opts.maxSeconds ? { maxSeconds: opts.maxSeconds } : {}) });
+    } catch (e) {
+      // A Data API statement cancelled by the stop: its load rolled back, nothing half-applied.
+      if (e instanceof StoppedError && stop.signal()) {
+        out.info('stopped: the load in flight was cancelled on Redshift and rolled back');
+        await metrics.afterPass(conn, cfg, opts.loop ? {} : { pollSeconds: (Date.now() - passStarted) / 1000 });
+        return stop.signal() === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
+      }
+      throw e;
+    }
+    if (out.json) out.result(summary);
+    else if (!opts.loop) renderSummary(out, summary);
+    if (!opts.loop) await metrics.afterPass(conn, cfg, { summary, pollSeconds: (Date.now() - passStarted) / 1000 });
+    const signal = stop.signal();
+    if (signal) return signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
+    return pollExitCode(summary);
+  } finally {
+    stop.dispose();
+  }
 }

@@ -1,4 +1,4 @@
-// rsetl's own state in the SOURCE database (spec §3): buses, the dead letter and the run log.
+// rsetl's own state in the SOURCE database (docs/design.md#control-schema): buses, the dead letter and the run log.
 // Each entry is applied once, in order, and recorded in <schema>.migration; adding a column later
 // means appending an entry, never editing an applied one.
 
@@ -8,6 +8,22 @@ export interface ControlMigration {
   /** SQL with `{{schema}}` standing for the quoted control schema. */
   sql: string;
 }
+
+/**
+ * The run log's all-time totals per bus, computed from the log itself (run_total, version 7):
+ * attempts and events per outcome, rows per table of the attempts that delivered their events.
+ * BusStore.recordRun keeps them in step with every run row after that.
+ */
+export const RUN_TOTAL_FROM_LOG = `
+  insert into {{schema}}.run_total (bus_id, kind, key, value)
+  select bus_id, 'attempts', outcome, count(*) from {{schema}}.run group by bus_id, outcome
+  union all
+  select bus_id, 'events', outcome, coalesce(sum(events), 0) from {{schema}}.run group by bus_id, outcome
+  union all
+  select r.bus_id, 'rows', t.key, sum((t.value #>> '{}')::numeric)::bigint
+  from {{schema}}.run r cross join lateral jsonb_each(case when jsonb_typeof(r.tables) = 'object' then r.tables else '{}' end) t
+  where r.outcome in ('loaded', 'already-loaded', 'nothing-to-load') and jsonb_typeof(t.value) = 'number'
+  group by r.bus_id, t.key`;
 
 export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
   {
@@ -21,7 +37,7 @@ export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
         schema_name text not null,
         state text not null default 'Active' check (state in ('Active', 'Paused', 'Disabled')),
         max_events integer not null default 5000 check (max_events > 0),
-        -- The watermark (seed-system.md §2.6): events with time >= window_time whose id is not in
+        -- The watermark (docs/design.md#watermark): events with time >= window_time whose id is not in
         -- window_ids are still to be delivered. UTC wall-clock, like the outbox's time column.
         window_time timestamp not null,
         window_ids bigint[] not null default '{}',
@@ -145,5 +161,23 @@ export const CONTROL_MIGRATIONS: readonly ControlMigration[] = [
     // Statements of a load travel in batches (warehouse/load.ts): the requests to Redshift, each
     // paid at the cluster's per-statement latency, are counted apart from the statements.
     sql: `alter table {{schema}}.run add column round_trips int`,
+  },
+  {
+    version: 7,
+    name: 'run_total',
+    // The run log's all-time totals per bus (the metrics' counters, `rsetl status --json`), kept by
+    // the statement that writes each run row: adding up the log at every poll costs a scan of all
+    // of it (seconds per 250,000 runs for the rows per table, and it only grows). Filled from the
+    // log as it stands.
+    sql: `
+      create table {{schema}}.run_total (
+        bus_id integer not null references {{schema}}.bus (id),
+        kind text not null check (kind in ('attempts', 'events', 'rows')),
+        key text not null,
+        value bigint not null,
+        primary key (bus_id, kind, key)
+      );
+      ${RUN_TOTAL_FROM_LOG};
+    `,
   },
 ];

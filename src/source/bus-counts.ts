@@ -1,0 +1,51 @@
+// The outbox counts `status` and the metrics show, for every bus in one query each: what the next
+// windows will load (pendingEvents in outbox.ts, per bus) and what is dated in the future
+// (futureEvents). The same predicates, with each bus's watermark and domain taken from the bus
+// table by a lateral join, so the work per bus is the per-bus query's index range scan
+// (test/integration/metrics.test.ts holds the two versions equal).
+import type pg from 'pg';
+import { ident } from '../warehouse/sql.js';
+import { outboxTableName, type Counted } from './outbox.js';
+
+const DEFAULT_CAP = 10000;
+
+/** Per bus: the events the next windows will load (capped) and the oldest one's time. */
+export async function pendingByBus(
+  client: pg.ClientBase,
+  q: { table: string; controlSchema: string; busIds?: number[]; cap?: number },
+): Promise<Map<number, Counted & { oldest: string | null }>> {
+  const cap = q.cap ?? DEFAULT_CAP;
+  const c = ident(q.controlSchema);
+  const r = await client.query<{ id: number; n: number; oldest: string | null }>(
+    `select b.id, p.n, p.oldest from ${c}.bus b
+     cross join lateral (
+       select count(*)::int as n, min(x.time) as oldest from (
+         select o.time from ${outboxTableName(q.table)} o
+         where o.root_id = b.root_id and o.time >= b.window_time and o.time < (now() at time zone 'UTC') and o.id <> all(b.window_ids)
+           and not exists (select 1 from ${c}.dead_letter d where d.bus_id = b.id and d.event_time = o.time and d.event_id = o.id)
+         order by o.time, o.id limit $1) x
+     ) p
+     where ($2::int[] is null or b.id = any($2::int[]))`,
+    [cap + 1, q.busIds ?? null],
+  );
+  return new Map(r.rows.map((x) => [x.id, { count: Math.min(x.n, cap), capped: x.n > cap, oldest: x.oldest }]));
+}
+
+/** Per bus: events of its domain dated after the source's clock (capped) and the latest such time. */
+export async function futureByBus(
+  client: pg.ClientBase,
+  q: { table: string; controlSchema: string; busIds?: number[]; cap?: number },
+): Promise<Map<number, Counted & { latest: string | null }>> {
+  const cap = q.cap ?? DEFAULT_CAP;
+  const r = await client.query<{ id: number; n: number; latest: string | null }>(
+    `select b.id, f.n, f.latest from ${ident(q.controlSchema)}.bus b
+     cross join lateral (
+       select count(*)::int as n, max(x.time) as latest from (
+         select o.time from ${outboxTableName(q.table)} o
+         where o.root_id = b.root_id and o.time >= (now() at time zone 'UTC') order by o.time, o.id limit $1) x
+     ) f
+     where ($2::int[] is null or b.id = any($2::int[]))`,
+    [cap + 1, q.busIds ?? null],
+  );
+  return new Map(r.rows.map((x) => [x.id, { count: Math.min(x.n, cap), capped: x.n > cap, latest: x.latest }]));
+}
