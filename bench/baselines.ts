@@ -27,10 +27,10 @@ import type { ColumnDef } from '../src/model/columns.js';
 import { TABLE_DEFS, tableByName } from '../src/model/tables.js';
 import { combinedLines, keyOpCounts } from '../src/stage/combined-lines.js';
 import { readWindow, sourceNow, type OutboxRow, type WindowQuery } from '../src/source/outbox.js';
-import { textTypes } from '../src/source/pg-types.js';
+import { textTypes } from '../src/sql/pg-types.js';
 import { formatPgTimestamp } from '../src/source/timestamps.js';
 import { rowEncoder, truncateUtf8, type RowEncoder } from '../src/stage/row-encoder.js';
-import { ident } from '../src/warehouse/sql.js';
+import { ident } from '../src/sql/quote.js';
 
 export interface WindowSpec {
   sourceUrl: string;

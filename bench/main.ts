@@ -1,6 +1,6 @@
 // `npm run bench`: rsetl's throughput end to end against the local stack, and the baselines it is
 // compared with, all measured in the same run on this machine. See report.ts for what each figure
-// means and README's "Benchmark" section for how to run it.
+// means and docs/benchmark.md#running for how to run it.
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadConfig } from '../src/config/load.js';
-import { createOutboxTable, insertOutboxEvents } from '../src/demo/outbox.js';
+import { insertOutboxEvents } from '../src/demo/outbox.js';
+import { createOutboxTable } from '../src/source/outbox-table.js';
 import { startLocalPostgres, type LocalPostgres } from '../src/localstack/postgres.js';
 import { startLocalStack, type LocalStack } from '../src/localstack/stack.js';
 import { formatPgTimestamp } from '../src/source/timestamps.js';

@@ -7,7 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createOutboxTable, insertOutboxEvents } from '../src/demo/outbox.js';
+import { insertOutboxEvents } from '../src/demo/outbox.js';
+import { createOutboxTable } from '../src/source/outbox-table.js';
 import type { LocalPostgres } from '../src/localstack/postgres.js';
 import { startLocalStack, type LocalStack } from '../src/localstack/stack.js';
 import type { StandinLatency } from '../src/localstack/redshift-standin/index.js';

@@ -1,6 +1,11 @@
 // Named points where the fault-injection tests kill the process (SIGKILL, no cleanup), to prove
 // that a load killed at any step ends, after the next poll, with every event loaded exactly once
-// (docs/design.md#exactly-once, docs/design.md#crash-points). Inert unless RSETL_CRASH_AT names the point.
+// (docs/design.md#exactly-once, docs/design.md#crash-points).
+//
+// Inert in the published build: a point acts only when RSETL_CRASH_AT names it AND the test-only
+// marker RSETL_TEST_HOOKS=1 is set, which only the test harnesses that spawn rsetl set
+// (test/faults/harness.ts, test/integration/load-cycle.test.ts). A user who sets RSETL_CRASH_AT
+// alone gets nothing: no kill, no message.
 
 export type CrashPoint =
   | 'after-stage'
@@ -12,5 +17,5 @@ export type CrashPoint =
   | 'commit-submitted';
 
 export function crashPoint(name: CrashPoint): void {
-  if (process.env.RSETL_CRASH_AT === name) process.kill(process.pid, 'SIGKILL');
+  if (process.env.RSETL_CRASH_AT === name && process.env.RSETL_TEST_HOOKS === '1') process.kill(process.pid, 'SIGKILL');
 }

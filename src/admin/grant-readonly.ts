@@ -11,7 +11,7 @@ import { UsageError, messageOf } from '../errors.js';
 import type { Connections } from '../pipeline/connections.js';
 import { schemaExists } from '../warehouse/schema.js';
 import type { WarehouseSession } from '../warehouse/session.js';
-import { assertSimpleName, ident } from '../warehouse/sql.js';
+import { assertSimpleName, ident } from '../sql/quote.js';
 import { checkReadonly, type ReadonlyCheck } from './readonly-check.js';
 import { resolveSchemas, type SchemaSelection } from './target-schemas.js';
 

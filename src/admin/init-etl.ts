@@ -5,12 +5,12 @@
 import type { RsetlConfig } from '../config/schema.js';
 import type { Bus } from '../source/bus-store.js';
 import type { Connections } from '../pipeline/connections.js';
-import { assertBusSchemaName } from '../warehouse/sql.js';
+import { assertBusSchemaName } from '../sql/quote.js';
 import { redshiftAccess } from '../warehouse/login/access.js';
 import { createWarehouseSchema, type SchemaReport } from '../warehouse/schema.js';
 import { UsageError } from '../errors.js';
-import { MIGRATION_TABLE, recordAsApplied, tableExists } from './migration-ledger.js';
-import { BASELINE_MIGRATION, loadBuiltinMigrations } from './migrations.js';
+import { MIGRATION_TABLE, recordAsApplied, tableExists } from '../warehouse/migration-ledger.js';
+import { BASELINE_MIGRATION, loadBuiltinMigrations } from '../warehouse/migrations.js';
 
 export interface InitEtlInput {
   schema: string;
@@ -66,7 +66,7 @@ export async function initEtl(conn: Connections, config: RsetlConfig, input: Ini
       },
       // A schema made before rsetl, adopted now: its history starts at the baseline (what
       // upgrade-schema would record for it), and later migrations are upgrade-schema's to apply
-      // — rsetl poll refuses the schema until they are (admin/schema-current.ts).
+      // — rsetl poll refuses the schema until they are (warehouse/schema-current.ts).
       onExistingSchema: async (s) => {
         if (await tableExists(s, schema, MIGRATION_TABLE)) return;
         migrationsRecorded = await recordAsApplied(s, schema, migrations.filter((m) => m.name === BASELINE_MIGRATION));

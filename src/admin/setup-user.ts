@@ -9,7 +9,7 @@ import { addKnownSecrets } from '../config/redact.js';
 import { isLocalHost, parseRedshiftUrl, REDSHIFT_URL_FORMS, type SslSetting } from '../config/redshift-url.js';
 import { UsageError } from '../errors.js';
 import type { WarehouseSession } from '../warehouse/session.js';
-import { assertSimpleName, ident, literal } from '../warehouse/sql.js';
+import { assertSimpleName, ident, literal } from '../sql/quote.js';
 import { login, type LoginParts } from './admin-connection.js';
 import { generatePassword, passwordProblem } from './password.js';
 import { fileExists, jdbcUrl, personalConfigText, writeSecretFile } from './personal-config.js';

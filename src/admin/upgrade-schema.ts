@@ -9,7 +9,7 @@ import type { Connections } from '../pipeline/connections.js';
 import { LEDGER_TABLE } from '../warehouse/ledger.js';
 import { schemaExists } from '../warehouse/schema.js';
 import type { WarehouseSession } from '../warehouse/session.js';
-import { ident, qualified } from '../warehouse/sql.js';
+import { ident, qualified } from '../sql/quote.js';
 import {
   MIGRATION_TABLE,
   appliedMigrations,
@@ -17,7 +17,7 @@ import {
   recordMigration,
   tableExists,
   type AppliedMigration,
-} from './migration-ledger.js';
+} from '../warehouse/migration-ledger.js';
 import {
   ADHOC_PREFIX,
   adhocFromFile,
@@ -26,7 +26,7 @@ import {
   loadBuiltinMigrations,
   loadMigrationDir,
   type Migration,
-} from './migrations.js';
+} from '../warehouse/migrations.js';
 import { resolveSchemas, type SchemaSelection } from './target-schemas.js';
 
 export interface UpgradeInput {

@@ -64,7 +64,7 @@ const sourceSection = z.strictObject(
 );
 
 /**
- * How rsetl logs in to Redshift (docs: README "Production deployment"):
+ * How rsetl logs in to Redshift (docs/dba.md#auth, docs/operations.md#deployment):
  * - password: a user and password in the configuration (or its environment);
  * - iam: temporary credentials from redshift:GetClusterCredentials for `dbUser`, or, without one,
  *   GetClusterCredentialsWithIAM for the caller's own IAM identity;

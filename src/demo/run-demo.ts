@@ -11,7 +11,7 @@ import { CREATION_ORDER } from '../model/tables.js';
 import { openConnections } from '../pipeline/connections.js';
 import { pollOnce, type PollSummary } from '../pipeline/poller.js';
 import { formatPgTimestamp } from '../source/timestamps.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { generateDemoEvents } from './generator.js';
 import { insertOutboxEvents } from './outbox.js';
 

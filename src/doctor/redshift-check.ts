@@ -7,7 +7,7 @@ import { PermissionError, RsetlError, UnreachableError, WarehouseError } from '.
 import { redshiftAccess } from '../warehouse/login/access.js';
 import { isConnectionError } from '../warehouse/errors.js';
 import { WarehouseSession } from '../warehouse/session.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { CheckFailure, fail, guarded, pass, warn, type CheckOutcome, type DoctorContext } from './check.js';
 import { schemaProblems, type SchemaProblems } from './schema-grants.js';
 

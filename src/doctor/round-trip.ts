@@ -14,7 +14,7 @@ import { rowEncoder } from '../stage/row-encoder.js';
 import { StagedLoad, type StagedTable } from '../stage/staged-load.js';
 import { copySql } from '../warehouse/copy.js';
 import type { WarehouseSession } from '../warehouse/session.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { CheckFailure, fail, guarded, pass, type CheckOutcome, type DoctorContext } from './check.js';
 import { probePrefix } from './s3-check.js';
 

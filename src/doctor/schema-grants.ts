@@ -4,11 +4,11 @@
 // rsetl's own migrations. Found out with
 // has_schema_privilege / has_table_privilege, which Redshift and PostgreSQL both answer.
 import type { RsetlConfig } from '../config/schema.js';
-import { missingMigrations, upgradeCommand } from '../admin/schema-current.js';
+import { missingMigrations, upgradeCommand } from '../warehouse/schema-current.js';
 import { CREATION_ORDER } from '../model/tables.js';
 import { LEDGER_TABLE } from '../warehouse/ledger.js';
 import type { WarehouseSession } from '../warehouse/session.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 
 export const EXPECTED_TABLES: readonly string[] = [...CREATION_ORDER, LEDGER_TABLE];
 
@@ -84,7 +84,7 @@ export async function schemaProblems(s: WarehouseSession, config: RsetlConfig, s
   if (byTables.size > 0) {
     out.fixes.push(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${ident(schema)} TO ${ident(user)} (as the schema owner${config.redshift.busUser ? `; or ${initEtl}, which grants redshift.busUser ALL` : ''})`);
   }
-  // rsetl poll refuses a schema behind on rsetl's own migrations (admin/schema-current.ts).
+  // rsetl poll refuses a schema behind on rsetl's own migrations (warehouse/schema-current.ts).
   if (present.has(LEDGER_TABLE)) {
     const missing = await missingMigrations(s, schema);
     if (missing && missing.length > 0) {

@@ -7,7 +7,7 @@ import { connectSource } from '../pipeline/connections.js';
 import { CONTROL_MIGRATIONS } from '../source/control-schema/migrations.js';
 import { outboxTableName } from '../source/outbox.js';
 import { UnreachableError } from '../errors.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { ageText, CheckFailure, guarded, pass, type CheckOutcome, type DoctorContext } from './check.js';
 
 /** The outbox columns rsetl reads, with the types it handles (format_type spellings). */

@@ -25,7 +25,7 @@
 // result is iterated, one at a time. (The last few thousand puts of a merged table wait as arrays
 // before they are packed: a key put again meanwhile is never packed in vain; see keyed.)
 import { TABLES, tableByName, type TableDef, type TableName } from '../model/tables.js';
-import { EVENT_OF } from '../stage/event-origin.js';
+import { EVENT_OF } from './event-origin.js';
 import type { RowOp } from './handler.js';
 
 type Row = Record<string, unknown>;
@@ -38,7 +38,7 @@ export interface CombinedTableRows extends Iterable<object> {
 export interface CombinedRows {
   /**
    * Rows to write per keyed table, tables in TABLES order (only tables with rows). Each row is a
-   * fresh object carrying its event (stage/event-origin.ts), made as the table's rows are iterated.
+   * fresh object carrying its event (events/event-origin.ts), made as the table's rows are iterated.
    */
   puts: Map<TableName, CombinedTableRows>;
   /** Keys (key columns only) to delete per deletable table, in TABLES order (only tables with deletes). */

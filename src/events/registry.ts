@@ -30,7 +30,7 @@ import { handler as TimeSpentEvent2 } from './types/TimeSpentEvent2.js';
 import { handler as TutorialViewEvent1 } from './types/TutorialViewEvent1.js';
 import { handler as UserObfuscateEvent1 } from './types/UserObfuscateEvent1.js';
 
-/** The 22 handled types, in the order of seed-system.md §3.1. */
+/** The 22 handled types, in the order of docs/schema.md#event-types. */
 const HANDLERS: readonly EventHandler[] = [
   SectionEntryEvent1,
   SectionCreateEvent2,
@@ -59,7 +59,7 @@ const HANDLERS: readonly EventHandler[] = [
 export const HANDLERS_BY_TYPE: ReadonlyMap<string, EventHandler> = new Map(HANDLERS.map((h) => [h.type, h]));
 
 /**
- * Registered event types the Redshift transform ignores (seed-system.md §3.3). They are counted per
+ * Registered event types the Redshift transform ignores (docs/schema.md#ignored-types). They are counted per
  * type in the run row and the window advances past them.
  */
 export const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set([

@@ -1,6 +1,7 @@
 // Pure value conversions used by the transforms. Each mirrors one computation of the reference
 // transform (docs/schema.md#derived-values) and is exact where the reference used
 // BigDecimal or whole-second durations.
+import { formatTimestamp } from '../sql/timestamp.js';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
@@ -127,16 +128,8 @@ function offsetMinutes(zone: string): number {
   return sign * (hours * 60 + minutes);
 }
 
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-
-/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: the form of every TIMESTAMP value staged for Redshift. */
-export function formatTimestamp(ms: number): string {
-  const t = new Date(ms);
-  return (
-    `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1, 2)}-${pad(t.getUTCDate(), 2)} ` +
-    `${pad(t.getUTCHours(), 2)}:${pad(t.getUTCMinutes(), 2)}:${pad(t.getUTCSeconds(), 2)}.${pad(t.getUTCMilliseconds(), 3)}`
-  );
-}
+/** Re-exported for the event layer's callers; the one formatter lives in the base (sql/timestamp.ts). */
+export { formatTimestamp };
 
 /** Throws exactly when `epochMillis` would, without computing it for the canonical forms. */
 export function assertInstant(value: string | number): void {

@@ -1,4 +1,4 @@
-// The whole local stack (spec §8): a source PostgreSQL with the application's outbox table, an
+// The whole local stack (docs/local-stack.md): a source PostgreSQL with the application's outbox table, an
 // npm S3 server, the Redshift stand-in in front of a real PostgreSQL, and a local AWS control plane
 // that serves the stand-in as a provisioned cluster, a Serverless workgroup and an admin secret,
 // and runs Redshift Data API statements on it — plus a ready rsetl config file pointing at them.
@@ -6,7 +6,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createOutboxTable } from '../demo/outbox.js';
+import { createOutboxTable } from '../source/outbox-table.js';
 import { DEFAULT_CALLER, startLocalAws, type DataApiSettings, type LocalAws } from './aws/index.js';
 import { makeDataDir } from './data-dir.js';
 import { startLocalPostgres, type LocalPostgres } from './postgres.js';
@@ -157,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
     await chmod(configPath, 0o600);
     // The same stack reached the way production deployments log in: temporary credentials from the
-    // local GetClusterCredentials, no database password in the file (README "Production deployment").
+    // local GetClusterCredentials, no database password in the file (docs/dba.md#auth).
     const standinUrl = new URL(standin.url);
     const iamConfig = {
       ...config,

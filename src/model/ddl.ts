@@ -4,7 +4,7 @@
 // encodings itself. Primary keys are informational in Redshift, as they were in the reference.
 import { sqlType, type ColumnDef } from './columns.js';
 import { CREATION_ORDER, tableByName, type TableDef } from './tables.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 
 export function createTableSql(t: TableDef, opts: { ifNotExists?: boolean } = {}): string {
   const cols = Object.entries(t.columns).map(

@@ -5,7 +5,7 @@
 // crossed, TRUNC(timestamp) is its date, current_date and GETDATE() are UTC (sessions run in UTC,
 // docs/design.md#transform). "Holds an active enrollment" is a join to the DISTINCT (userid, sectionid) pairs, so a
 // user with two active enrollments in one section does not duplicate rows.
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { enrollment, section } from './tables.js';
 
 export interface ViewDef {

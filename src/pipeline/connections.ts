@@ -5,7 +5,7 @@ import { redshiftAccess, type RedshiftAccess } from '../warehouse/login/access.j
 import type { RsetlConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { BusStore } from '../source/bus-store.js';
-import { textTypes } from '../source/pg-types.js';
+import { textTypes } from '../sql/pg-types.js';
 import { unreachable } from '../warehouse/errors.js';
 import { isConnectionError } from '../warehouse/errors.js';
 import { createS3Client, ObjectStore } from '../stage/object-store.js';

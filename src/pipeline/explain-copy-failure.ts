@@ -1,10 +1,10 @@
 // Turns Redshift's "Load into table 'x' failed" into what an operator can act on: the table,
 // column, line, raw value and reason from the load-error views, and the outbox event that
-// produced the rejected row (via the load's shadow files of event ids, see stage/event-origin.ts).
+// produced the rejected row (via the load's shadow files of event ids, see events/event-origin.ts).
 import type pg from 'pg';
 import type { Bus } from '../source/bus-store.js';
 import { outboxTableName } from '../source/outbox.js';
-import { eventsStageName } from '../stage/event-origin.js';
+import { eventsStageName } from '../events/event-origin.js';
 import type { ObjectStore } from '../stage/object-store.js';
 import type { StagedTable } from '../stage/staged-load.js';
 import { diagnoseCopyFailure, type DiagnosisScope, type LoadErrorDetail } from '../warehouse/diagnose.js';

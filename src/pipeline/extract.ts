@@ -13,7 +13,7 @@ import { readSnapshot } from '../source/late-events.js';
 import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import { WatermarkTracker, type Watermark } from '../source/window.js';
-import { eventOf, eventsStageName, tagRow } from '../stage/event-origin.js';
+import { eventOf, eventsStageName, tagRow } from '../events/event-origin.js';
 import { combinedLines, keyOpCounts, type KeyOpCounts } from '../stage/combined-lines.js';
 import { rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import type { LineSink, StagedTable } from '../stage/staged-load.js';

@@ -12,7 +12,7 @@ import { DeadLetterStore } from '../source/dead-letter-store.js';
 import { countLateEvents } from '../source/late-events.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import type { Watermark } from '../source/window.js';
-import { isEventsStageName } from '../stage/event-origin.js';
+import { isEventsStageName } from '../events/event-origin.js';
 import type { ObjectStore } from '../stage/object-store.js';
 import { newLoadId } from '../stage/load-id.js';
 import { schemaPrefix } from '../stage/retention.js';
@@ -20,8 +20,8 @@ import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted, type ExtractDeps } from './extract.js';
 import type { ProgressSink } from './load-progress.js';
 import { replayFromIds } from './dead-letter-replay.js';
-import { committedLoad } from '../warehouse/ledger.js';
-import { applyLoad, type StagedTableWork } from '../warehouse/load.js';
+import { committedLoad, type LedgerEntry } from '../warehouse/ledger.js';
+import { applyLoad, type LoadResult, type StagedTableWork } from '../warehouse/load.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
 export interface LoadSettings {
@@ -130,6 +130,53 @@ export async function dryRunWindow(
 }
 
 export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSettings): Promise<LoadOutcome> {
+  const run = await stageWindow(deps, bus, settings);
+  const { x } = run;
+  if (x.events === 0) return finishLoad(run, 'empty', x.next);
+  // Only ignored event types: nothing to write in Redshift, so no transaction at all.
+  if (x.staged.size === 0) return finishLoad(run, 'nothing-to-load', x.next);
+
+  crashPoint('after-stage');
+  const { result, counted } = await applyInWarehouse(run);
+  crashPoint('after-commit');
+  const outcome =
+    result.outcome === 'loaded'
+      ? await finishLoad(run, 'loaded', x.next, counted)
+      : { ...(await finishLoad(run, 'already-loaded', result, counted)), full: parsePgTimestamp(result.windowTo) > parsePgTimestamp(bus.windowTime) }; // read on past a shorter ledger window, never in a circle
+  crashPoint('after-advance');
+  // Staged objects go after the commit; a failed delete is left for the retention sweep.
+  await deps
+    .objectStore()
+    .deletePrefix(run.keyPrefix)
+    .catch(() => undefined);
+  return outcome;
+}
+
+/** One load in progress: what its steps after staging read. */
+interface LoadRun {
+  deps: LoadDeps;
+  bus: Bus;
+  settings: LoadSettings;
+  loadId: string;
+  /** Where the load's objects are staged. */
+  keyPrefix: string;
+  /** Date.now() when the load began. */
+  started: number;
+  /** `started` as a PostgreSQL timestamp: the ledger's loaded_at. */
+  loadTime: string;
+  x: Extracted;
+  deadLetters: DeadLetterStore;
+  /** The outcome's fields known once the window is staged. */
+  base: Omit<LoadOutcome, 'outcome' | 'statements' | 'roundTrips' | 'copies' | 'durationMs' | 'lateEvents' | 'stagedPrefix'>;
+}
+
+type StatementCounts = { statements: number; roundTrips: number; copies: number };
+
+/** Where a finished load leaves the bus: the window read, or after a fast-forward the one the ledger recorded. */
+type LoadedWindow = Watermark | { loadId: string; windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] };
+
+/** Extracts the next window and stages it in S3, then records which dead letters this attempt carries. */
+async function stageWindow(deps: LoadDeps, bus: Bus, settings: LoadSettings): Promise<LoadRun> {
   const started = Date.now();
   const loadId = newLoadId(bus.id);
   const keyPrefix = `${schemaPrefix(settings.s3Prefix, bus.schemaName)}${loadId}/`;
@@ -149,7 +196,6 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
   // Before anything reaches Redshift: whichever attempt commits, its id names the entries it carried.
   const deadLetters = new DeadLetterStore(deps.source, settings.controlSchema);
   await deadLetters.recordAttempt(x.replayed, loadId);
-  const windowTo = formatPgTimestamp(x.next.windowTime);
   const base = {
     busId: bus.id,
     loadId,
@@ -159,89 +205,36 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
     tables: stagedCounts(x),
     bytesStaged: [...x.staged.values()].reduce((a, s) => a + s.compressedBytes, 0),
     windowFrom: bus.windowTime,
-    windowTo,
+    windowTo: formatPgTimestamp(x.next.windowTime),
     full: x.windowFull || x.replaysLeft,
   };
-  const finish = async (
-    outcome: RunRecord['outcome'],
-    wm: Watermark | { loadId: string; windowTo: string; windowToIds: string[]; events: number; snapshotDays: string[] },
-    counts: { statements: number; roundTrips: number; copies: number } = { statements: 0, roundTrips: 0, copies: 0 },
-  ) => {
-    const next = 'windowTime' in wm ? { time: formatPgTimestamp(wm.windowTime), ids: wm.windowIds } : { time: wm.windowTo, ids: wm.windowToIds };
-    // Rows that committed since the last read with a time behind this load's window start: no
-    // window will read them (source/late-events.ts). Counted once, reported, never silent.
-    const late = bus.readSnapshot
-      ? await countLateEvents(deps.source, {
-          table: settings.sourceTable,
-          controlSchema: settings.controlSchema,
-          busId: bus.id,
-          rootId: bus.rootId,
-          windowStart: bus.windowTime,
-          before: bus.readSnapshot,
-          after: x.readSnapshot,
-        })
-      : 0;
-    await deps.buses.advance(bus.id, {
-      readSnapshot: x.readSnapshot,
-      lateEvents: late,
-      windowTime: next.time,
-      windowIds: next.ids,
-      loadId: outcome === 'loaded' ? loadId : null,
-      intervalSeconds: settings.intervalSeconds,
-      // A fast-forward delivered what the committed load read, as the ledger records it.
-      delivered: 'events' in wm ? wm.events : x.events,
-      // Recorded with the watermark: the days are generated after the commit and retried on the
-      // next poll if that fails. After a fast-forward, the committed load's days (from the
-      // ledger): the run that committed died before it could record them.
-      snapshotDays: 'snapshotDays' in wm ? wm.snapshotDays : x.snapshotDays,
-      // The dead letters the load that committed carried: this one's, or after a fast-forward
-      // the committed load's (from the ledger); marked with the watermark, in one statement.
-      replayedLoadId: 'loadId' in wm ? wm.loadId : x.replayed.length > 0 ? loadId : null,
-    });
-    const result: LoadOutcome = {
-      ...base,
-      outcome,
-      windowTo: next.time,
-      statements: counts.statements,
-      roundTrips: counts.roundTrips,
-      copies: counts.copies,
-      durationMs: Date.now() - started,
-      lateEvents: late,
-    };
-    if (outcome !== 'empty') {
-      await deps.buses.recordRun({
-        ...result,
-        startedAt: new Date(started),
-        finishedAt: new Date(),
-        windowFrom: bus.windowTime,
-        tables: result.tables,
-      });
-    }
-    return result;
-  };
+  return { deps, bus, settings, loadId, keyPrefix, started, loadTime, x, deadLetters, base };
+}
 
-  if (x.events === 0) return finish('empty', x.next);
-  // Only ignored event types: nothing to write in Redshift, so no transaction at all.
-  if (x.staged.size === 0) return finish('nothing-to-load', x.next);
-
-  crashPoint('after-stage');
+/**
+ * The load's one Redshift transaction, with its ledger row. A COMMIT whose outcome was lost is
+ * settled from the ledger; any other failure is thrown with the load's context (and, for a COPY
+ * refused for its data, the diagnosis of the staged files).
+ */
+async function applyInWarehouse(run: LoadRun): Promise<{ result: LoadResult; counted: StatementCounts }> {
+  const { deps, bus, settings, x, base } = run;
   const w = await deps.warehouse();
   const before = { statements: w.statements, roundTrips: w.roundTrips, copies: w.copies };
-  const entry = {
+  const entry: LedgerEntry = {
     busId: bus.id,
-    loadId,
+    loadId: run.loadId,
     windowFrom: bus.windowTime,
     // The starting point the ledger remembers; it names the delivered replays once there are any.
-    windowFromIds: replayFromIds(bus.windowIds, await deadLetters.deliveredCount(bus.id)),
-    windowTo,
+    windowFromIds: replayFromIds(bus.windowIds, await run.deadLetters.deliveredCount(bus.id)),
+    windowTo: base.windowTo,
     windowToIds: x.next.windowIds,
     events: x.events,
     firstEventId: x.firstEventId,
     lastEventId: x.lastEventId,
-    loadedAt: loadTime,
+    loadedAt: run.loadTime,
     snapshotDays: x.snapshotDays,
   };
-  let result;
+  let result: LoadResult;
   try {
     const work = workFrom(x);
     const rowsStaged = Object.values(base.tables).reduce((a, n) => a + n, 0);
@@ -253,46 +246,103 @@ export async function loadNextWindow(deps: LoadDeps, bus: Bus, settings: LoadSet
         deps.progress?.({ busId: bus.id, stage: 'loading', events: x.events, rowsStaged, copiesDone: ++copiesDone, copiesTotal: work.length, table }),
     });
   } catch (e) {
-    if (e instanceof WarehouseError && e.failureClass === 'unknown-outcome') {
-      // The connection died during COMMIT: only the ledger knows whether the load committed.
-      await deps.resetWarehouse();
-      const again = await deps.warehouse();
-      if (await committedLoad(again, bus.id, loadId)) result = { outcome: 'loaded' as const };
-      else {
-        // The outcome is known now: nothing was applied, so this is an ordinary retryable failure.
-        const settled = new WarehouseError(`${e.message}; the ledger shows the load did not commit, nothing was applied`, 'transient', {
-          cause: e,
-          context: { ...e.context },
-          ...(e.server ? { server: e.server } : {}),
-          hint: 'the load is retried with backoff; check the network path to Redshift if this repeats',
-        });
-        throw withLoad(settled, loadId, keyPrefix, bus);
-      }
-    } else {
-      if (e instanceof WarehouseError && e.failureClass === 'data' && /^\s*COPY/i.test(String(e.context.statement ?? ''))) {
-        // The load's own files, since an hour before it began (clock skew between hosts).
-        const scope = { fileUrlPrefix: deps.objectStore().url(keyPrefix), since: formatPgTimestamp((started - 3_600_000) * 1000) };
-        const why = await explainCopyFailure(w, deps.objectStore(), x.staged, deps.source, { table: settings.sourceTable, bus, scope }).catch(
-          (d: unknown) => ({ diagnosisProblems: [`the diagnosis failed: ${(d as Error).message}`] }),
-        );
-        if (why) Object.assign(e.context, why);
-      }
-      throw withLoad(e, loadId, keyPrefix, bus);
+    if (e instanceof WarehouseError && e.failureClass === 'unknown-outcome') result = await settleLostCommit(run, e);
+    else {
+      await explainCopyRefusal(run, w, e);
+      throw withLoad(e, run.loadId, run.keyPrefix, bus);
     }
   }
-  crashPoint('after-commit');
   const counted = { statements: w.statements - before.statements, roundTrips: w.roundTrips - before.roundTrips, copies: w.copies - before.copies };
-  const outcome =
-    result.outcome === 'loaded'
-      ? await finish('loaded', x.next, counted)
-      : { ...(await finish('already-loaded', result, counted)), full: parsePgTimestamp(result.windowTo) > parsePgTimestamp(bus.windowTime) }; // read on past a shorter ledger window, never in a circle
-  crashPoint('after-advance');
-  // Staged objects go after the commit; a failed delete is left for the retention sweep.
-  await deps
-    .objectStore()
-    .deletePrefix(keyPrefix)
-    .catch(() => undefined);
-  return outcome;
+  return { result, counted };
+}
+
+/** The connection died during COMMIT: only the ledger knows whether the load committed. Loaded, or thrown as retryable. */
+async function settleLostCommit(run: LoadRun, e: WarehouseError): Promise<LoadResult> {
+  const { deps, bus, loadId } = run;
+  await deps.resetWarehouse();
+  const again = await deps.warehouse();
+  if (await committedLoad(again, bus.id, loadId)) return { outcome: 'loaded' as const };
+  // The outcome is known now: nothing was applied, so this is an ordinary retryable failure.
+  const settled = new WarehouseError(`${e.message}; the ledger shows the load did not commit, nothing was applied`, 'transient', {
+    cause: e,
+    context: { ...e.context },
+    ...(e.server ? { server: e.server } : {}),
+    hint: 'the load is retried with backoff; check the network path to Redshift if this repeats',
+  });
+  throw withLoad(settled, loadId, run.keyPrefix, bus);
+}
+
+/** A COPY refused for its data: the diagnosis of the load's staged files goes into the error's context. */
+async function explainCopyRefusal(run: LoadRun, w: WarehouseSession, e: unknown): Promise<void> {
+  if (!(e instanceof WarehouseError && e.failureClass === 'data' && /^\s*COPY/i.test(String(e.context.statement ?? '')))) return;
+  const { deps, bus, settings } = run;
+  // The load's own files, since an hour before it began (clock skew between hosts).
+  const scope = { fileUrlPrefix: deps.objectStore().url(run.keyPrefix), since: formatPgTimestamp((run.started - 3_600_000) * 1000) };
+  const why = await explainCopyFailure(w, deps.objectStore(), run.x.staged, deps.source, { table: settings.sourceTable, bus, scope }).catch(
+    (d: unknown) => ({ diagnosisProblems: [`the diagnosis failed: ${(d as Error).message}`] }),
+  );
+  if (why) Object.assign(e.context, why);
+}
+
+/** Advances the bus's watermark (with the late events counted since the last read) and records the run unless the window was empty. */
+async function finishLoad(
+  run: LoadRun,
+  outcome: RunRecord['outcome'],
+  wm: LoadedWindow,
+  counts: StatementCounts = { statements: 0, roundTrips: 0, copies: 0 },
+): Promise<LoadOutcome> {
+  const { deps, bus, settings, x, loadId, started } = run;
+  const next = 'windowTime' in wm ? { time: formatPgTimestamp(wm.windowTime), ids: wm.windowIds } : { time: wm.windowTo, ids: wm.windowToIds };
+  // Rows that committed since the last read with a time behind this load's window start: no
+  // window will read them (source/late-events.ts). Counted once, reported, never silent.
+  const late = bus.readSnapshot
+    ? await countLateEvents(deps.source, {
+        table: settings.sourceTable,
+        controlSchema: settings.controlSchema,
+        busId: bus.id,
+        rootId: bus.rootId,
+        windowStart: bus.windowTime,
+        before: bus.readSnapshot,
+        after: x.readSnapshot,
+      })
+    : 0;
+  await deps.buses.advance(bus.id, {
+    readSnapshot: x.readSnapshot,
+    lateEvents: late,
+    windowTime: next.time,
+    windowIds: next.ids,
+    loadId: outcome === 'loaded' ? loadId : null,
+    intervalSeconds: settings.intervalSeconds,
+    // A fast-forward delivered what the committed load read, as the ledger records it.
+    delivered: 'events' in wm ? wm.events : x.events,
+    // Recorded with the watermark: the days are generated after the commit and retried on the
+    // next poll if that fails. After a fast-forward, the committed load's days (from the
+    // ledger): the run that committed died before it could record them.
+    snapshotDays: 'snapshotDays' in wm ? wm.snapshotDays : x.snapshotDays,
+    // The dead letters the load that committed carried: this one's, or after a fast-forward
+    // the committed load's (from the ledger); marked with the watermark, in one statement.
+    replayedLoadId: 'loadId' in wm ? wm.loadId : x.replayed.length > 0 ? loadId : null,
+  });
+  const result: LoadOutcome = {
+    ...run.base,
+    outcome,
+    windowTo: next.time,
+    statements: counts.statements,
+    roundTrips: counts.roundTrips,
+    copies: counts.copies,
+    durationMs: Date.now() - started,
+    lateEvents: late,
+  };
+  if (outcome !== 'empty') {
+    await deps.buses.recordRun({
+      ...result,
+      startedAt: new Date(started),
+      finishedAt: new Date(),
+      windowFrom: bus.windowTime,
+      tables: result.tables,
+    });
+  }
+  return result;
 }
 
 function withLoad(e: unknown, loadId: string, keyPrefix: string, bus: Bus): unknown {

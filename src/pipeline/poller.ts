@@ -1,4 +1,4 @@
-// The poll loop (spec §7 `poll`): every due Active bus, each under its own PostgreSQL advisory
+// The poll loop (docs/operations.md#cron, docs/design.md#concurrency): every due Active bus, each under its own PostgreSQL advisory
 // lock, loaded until caught up or the time budget is spent. A bus held by another process is
 // skipped and reported; a failing bus is recorded, backed off, and makes the run exit 1.
 import type { RsetlConfig } from '../config/schema.js';
@@ -10,7 +10,7 @@ import { loadNextWindow, type LoadOutcome } from './load-window.js';
 import type { ProgressSink } from './load-progress.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
 import { connectSource, settingsFrom, type Connections } from './connections.js';
-import { assertSchemaCurrent } from '../admin/schema-current.js';
+import { assertSchemaCurrent } from '../warehouse/schema-current.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
 export type BusOutcome =
@@ -100,7 +100,7 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
     buses: store,
     objectStore: conn.objectStore,
     // Connected only when a load has something for Redshift: an idle poll never touches it. A new
-    // session first checks the schema has every migration of this rsetl (admin/schema-current.ts).
+    // session first checks the schema has every migration of this rsetl (warehouse/schema-current.ts).
     warehouse: async () => (warehouse ??= await currentSchemaSession(conn, bus!.schemaName)),
     resetWarehouse: async () => {
       await warehouse?.close();

@@ -2,7 +2,7 @@
 // (watermark moves, skips, replays, deletes), with who, when, why and the facts of the change.
 // Rows outlive the bus they name, so a deleted bus's history can still be read.
 import type pg from 'pg';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 
 export type AuditAction = 'watermark' | 'settings' | 'skip' | 'replay' | 'replay-cancel' | 'delete';
 

@@ -4,7 +4,7 @@
 // table by a lateral join, so the work per bus is the per-bus query's index range scan
 // (test/integration/metrics.test.ts holds the two versions equal).
 import type pg from 'pg';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { outboxTableName, type Counted } from './outbox.js';
 
 const DEFAULT_CAP = 10000;

@@ -1,8 +1,8 @@
 // The control schema in the source database: buses, their watermarks and failures, the run log.
-// All of rsetl's state lives here (spec §3); the application's outbox table is only ever read.
+// All of rsetl's state lives here (docs/design.md#control-schema); the application's outbox table is only ever read.
 import type pg from 'pg';
 import { SourceError, UsageError } from '../errors.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { recordAudit } from './audit.js';
 import { CONTROL_MIGRATIONS } from './control-schema/migrations.js';
 import { jsonbText } from './jsonb-text.js';
@@ -165,7 +165,7 @@ export class BusStore {
     return { applied };
   }
 
-  /** Creates the bus for (root_id, schema) unless it exists; never a duplicate (spec §3). */
+  /** Creates the bus for (root_id, schema) unless it exists; never a duplicate (docs/design.md#control-schema). */
   async createBus(input: {
     rootId: string;
     schemaName: string;
@@ -256,7 +256,7 @@ export class BusStore {
 
   /**
    * Session-level advisory lock on one bus: at most one process works on a bus at a time
-   * (spec §3). Released by unlock() or when the connection closes, also if the process dies.
+   * (docs/design.md#concurrency). Released by unlock() or when the connection closes, also if the process dies.
    */
   async tryLock(busId: number, timeoutMs = 0): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;

@@ -7,7 +7,7 @@
 // committed (BusStore.advance).
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { recordAudit } from './audit.js';
 
 export type DeadLetterState = 'waiting' | 'replay requested' | 'replayed';

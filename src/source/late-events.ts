@@ -16,7 +16,7 @@
 // read takes seconds, and with the lookback such a row must be minutes late as well. An outbox row
 // updated after the fact (its xmin changes) would count as late; the outbox is append-only.
 import type pg from 'pg';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import { outboxTableName } from './outbox.js';
 
 /** How far behind the window start late rows are looked for. */

@@ -1,7 +1,7 @@
 // Reading the application's outbox (`analyticfinder`): id bigint, datajson jsonb, guid varchar,
 // time timestamp, root_id bigint, primary key (time, id), partitioned by month. rsetl only reads it.
 import type pg from 'pg';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 import type { DeliveredEvent } from './window.js';
 
 export interface OutboxRow {

@@ -7,7 +7,7 @@
 // serve as Prometheus counters across runs, processes and hosts. One query per figure family
 // covers every bus.
 import type pg from 'pg';
-import { ident } from '../warehouse/sql.js';
+import { ident } from '../sql/quote.js';
 
 /**
  * Outcomes of attempts whose events were delivered: a committed load, the fast-forward past a load

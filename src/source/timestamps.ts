@@ -3,6 +3,8 @@
 // Date, which would apply the host's time zone) and does window arithmetic on integers. 2^53 µs is
 // year 2255, so a JS number is exact.
 
+import { formatTimestamp } from '../sql/timestamp.js';
+
 const PG_TS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 
 export function parsePgTimestamp(text: string): number {
@@ -46,10 +48,8 @@ function digits(t: string, from: number, to: number): number {
 }
 
 export function formatPgTimestamp(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
   const frac = String(micros % 1_000_000).padStart(6, '0');
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${frac}`;
+  return `${formatTimestamp(Math.floor(micros / 1000)).slice(0, 19)}.${frac}`;
 }
 
 export const MICROS_PER_SECOND = 1_000_000;

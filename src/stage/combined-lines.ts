@@ -9,7 +9,7 @@
 import { varchar, type ColumnDef } from '../model/columns.js';
 import type { CombinedRows } from '../events/combine.js';
 import { TABLE_DEFS, type TableDef, type TableName } from '../model/tables.js';
-import { eventOf } from './event-origin.js';
+import { eventOf } from '../events/event-origin.js';
 import { rowEncoder, type RowEncoder } from './row-encoder.js';
 
 export const OP_COLUMN = 'rsetl_op';

@@ -4,7 +4,7 @@
 // of NDJSON, so large tables get several parts that Redshift's slices load in parallel.
 import { PassThrough } from 'node:stream';
 import { createGzip, constants as zlib, type Gzip, type ZlibOptions } from 'node:zlib';
-import { isEventsStageName } from './event-origin.js';
+import { isEventsStageName } from '../events/event-origin.js';
 import type { ObjectStore, UploadOptions } from './object-store.js';
 
 export interface StagedTable {
@@ -145,7 +145,7 @@ class TableStream {
   readonly partRows: number[] = [];
   private current: PartStream | undefined;
   private readonly closing: Promise<void>[] = [];
-  /** A shadow file of event ids (see event-origin.ts): never COPYed, so it gets no manifest. */
+  /** A shadow file of event ids (see events/event-origin.ts): never COPYed, so it gets no manifest. */
   private readonly shadow: boolean;
 
   constructor(

@@ -2,7 +2,7 @@
 // entries, never a key prefix (COPY from a prefix also loads every object whose name merely starts
 // with it). No TRUNCATECOLUMNS or ACCEPTINVCHARS: rsetl cuts strings itself so COPY never silently
 // changes data, and MAXERROR 0 makes any bad row fail the load.
-import { ident, literal } from './sql.js';
+import { ident, literal } from '../sql/quote.js';
 
 export interface CopyTarget {
   table: string;

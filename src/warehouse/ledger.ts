@@ -3,7 +3,7 @@
 // loaded already (the process died after COMMIT and before the source was updated): it is
 // fast-forwarded to the ledger's end point instead of being loaded twice.
 import { createHash } from 'node:crypto';
-import { ident, literal } from './sql.js';
+import { ident, literal } from '../sql/quote.js';
 import type { WarehouseSession } from './session.js';
 
 export const LEDGER_TABLE = 'rsetl_load';

@@ -10,7 +10,7 @@ import { copiesDirect, ruleStatements } from './rules/index.js';
 import { keyOpStatements } from './rules/key-ops.js';
 import type { WarehouseSession } from './session.js';
 import { WarehouseError } from '../errors.js';
-import { ident } from './sql.js';
+import { ident } from '../sql/quote.js';
 import { crashPoint } from '../crash-points.js';
 
 export interface StagedTableWork {

@@ -3,7 +3,7 @@
 // only the owner REFRESH; the bus user owns nothing). REFRESH MATERIALIZED VIEW runs as a
 // transaction of its own on Redshift, so it is sent alone, outside any BEGIN.
 import type { WarehouseSession } from './session.js';
-import { ident } from './sql.js';
+import { ident } from '../sql/quote.js';
 
 export const TIMESPENT_MV = 'timespent';
 export const MV_REFRESH_INTERVAL_MS = 60 * 60 * 1000;

@@ -5,7 +5,7 @@ import { allTablesSql } from '../model/ddl.js';
 import { CREATION_ORDER } from '../model/tables.js';
 import { LEDGER_DDL, LEDGER_TABLE } from './ledger.js';
 import type { WarehouseSession } from './session.js';
-import { ident } from './sql.js';
+import { ident } from '../sql/quote.js';
 import { createViews, type ViewsReport } from './views.js';
 
 export interface SchemaReport {

@@ -7,7 +7,7 @@ import type { SqlDriver } from './drivers/driver.js';
 import { PgDriver } from './drivers/pg-driver.js';
 import { isLoginRefused } from './errors.js';
 import type { RedshiftAccess } from './login/access.js';
-import { ident } from './sql.js';
+import { ident } from '../sql/quote.js';
 
 export { DEFAULT_STATEMENT_TIMEOUT_MS } from './drivers/pg-driver.js';
 

@@ -9,7 +9,7 @@
 import { instructorsnapshotday } from '../model/tables.js';
 import { LEDGER_TABLE } from './ledger.js';
 import type { WarehouseSession } from './session.js';
-import { ident } from './sql.js';
+import { ident } from '../sql/quote.js';
 
 export const SNAPSHOT_STAGE = 'instructorsnapshotday_stage';
 const TARGET = instructorsnapshotday.name;

@@ -10,7 +10,7 @@
 // schema; the creating user owns them, and only that owner may REFRESH the MV.
 import { createViewSql, VIEWS } from '../model/views.js';
 import type { WarehouseSession } from './session.js';
-import { ident } from './sql.js';
+import { ident } from '../sql/quote.js';
 
 export interface ViewsReport {
   schema: string;

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
 import { upgradeSchemas } from '../../src/admin/upgrade-schema.js';
-import { checksumOf } from '../../src/admin/migrations.js';
+import { checksumOf } from '../../src/warehouse/migrations.js';
 import { readFile } from 'node:fs/promises';
 import { adminUrl } from '../support/databases.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

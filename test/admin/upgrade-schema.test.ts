@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
-import { checksumOf } from '../../src/admin/migrations.js';
+import { checksumOf } from '../../src/warehouse/migrations.js';
 import { upgradeSchemas, type SchemaUpgrade } from '../../src/admin/upgrade-schema.js';
 import { UsageError } from '../../src/errors.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoEvents } from '../../src/demo/generator.js';
-import { copyText, createOutboxTable, insertOutboxEvents, monthlyPartitions, platformId } from '../../src/demo/outbox.js';
+import { copyText, insertOutboxEvents, platformId } from '../../src/demo/outbox.js';
+import { createOutboxTable, monthlyPartitions } from '../../src/source/outbox-table.js';
 import { transformEvent } from '../../src/events/registry.js';
 import { newDatabase } from '../support/databases.js';
 

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
 import { runDoctor, type CheckResult, type DoctorReport } from '../../src/doctor/run-doctor.js';
-import { startFaultProxy, targetOf } from '../../src/localstack/fault-proxy.js';
+import { startFaultProxy, targetOf } from '../support/fault-proxy.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { bucketKeys, configVariant, warehouseRelations } from './support.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCombiner, type CombinedRows } from '../../src/events/combine.js';
 import { del, generateSnapshotDay, obfuscate, put, type RowOp } from '../../src/events/handler.js';
 import { tableByName, type Rows, type TableName } from '../../src/model/tables.js';
-import { eventOf, tagRow } from '../../src/stage/event-origin.js';
+import { eventOf, tagRow } from '../../src/events/event-origin.js';
 import { grade, user } from './rows.js';
 
 /** The result with each table's rows read into an array (the combiner builds them as they are iterated). */

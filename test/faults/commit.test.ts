@@ -1,10 +1,10 @@
-// Scenarios 3, 6, 7 and 8 (reliability.md §5.2): the Redshift connection lost during COMMIT (both
+// Scenarios 3, 6, 7 and 8 (docs/faults.md#scenario-3, #scenario-6, #scenario-7, #scenario-8): the Redshift connection lost during COMMIT (both
 // outcomes: COMMIT ran, or never arrived), reset in the middle of the load transaction, a server
 // that stops answering (the statement deadline), and the serializable isolation error 1023 (and a
 // deadlock). Faults come from the stand-in
 // (`injectFault`) and from the TCP fault proxy between rsetl and the stand-in.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
+import { startFaultProxy, targetOf, type FaultProxy } from '../support/fault-proxy.js';
 import { busRow, expectOracle, ledgerRows, settled, startFaultEnv, waitFor, windowEnv, type Bus, type CliResult, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;

@@ -1,4 +1,4 @@
-// Scenarios 13 and 15 (reliability.md §5.2; exit codes as the spec decides them): two `rsetl poll`
+// Scenarios 13 and 15 (docs/faults.md#scenario-13, #scenario-15; exit codes: docs/design.md#exit-codes): two `rsetl poll`
 // processes at once, again and again — exactly one does the work, both exit 0 — and SIGTERM/SIGINT
 // during a long poll: a stop at a safe point (the load in flight commits or rolls back), locks
 // released, exit 143/130; a second signal forces the exit; the oracle holds after the next poll.

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/localstack/free-port.js';
-import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
+import { startFaultProxy, targetOf, type FaultProxy } from '../support/fault-proxy.js';
 import { busRow, expectNoSecrets, expectOracle, startFaultEnv, type Bus, type CliResult, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;

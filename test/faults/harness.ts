@@ -1,4 +1,4 @@
-// The fault-injection harness (reliability.md §5.1): a local stack per test file, a config file for
+// The fault-injection harness (docs/faults.md#harness, #oracle): a local stack per test file, a config file for
 // real `rsetl` child processes with secrets that appear nowhere else (so the output check means
 // something), buses with their own domain and schema per scenario, and the ORACLE every scenario
 // ends with: every committed outbox event loaded exactly once, state tables equal to a model
@@ -146,7 +146,7 @@ export async function startFaultEnv(opts: FaultEnvOptions = {}): Promise<FaultEn
       child = execFile(
         process.execPath,
         ['bin/rsetl', ...full],
-        { env: { ...process.env, NO_COLOR: '1', ...o.env }, timeout: o.timeoutMs ?? 90_000, maxBuffer: 64 * 1024 * 1024 },
+        { env: { ...process.env, NO_COLOR: '1', RSETL_TEST_HOOKS: '1', ...o.env }, timeout: o.timeoutMs ?? 90_000, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
           const e = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
           outputs.push(stdout, stderr);
@@ -460,7 +460,7 @@ export async function expectOracle(env: FaultEnv, bus: Bus, opts: OracleOptions 
   const [dupStates] = await q(`select count(*)::int as n from (select from_state from ${s}.rsetl_load where bus_id = $1 group by 1 having count(*) > 1) d`, [bus.busId]);
   expect(dupStates!.n, 'ledger: two loads from the same watermark').toBe(0);
   const [ledger] = await q(`select coalesce(sum(events), 0)::int as n from ${s}.rsetl_load where bus_id = $1`, [bus.busId]);
-  // Windows of only ignored/unknown types load nothing and write no ledger row (README "How a load works").
+  // Windows of only ignored/unknown types load nothing and write no ledger row (docs/design.md#transform).
   const [skippedRuns] = (
     await env.t.source.query(`select coalesce(sum(events), 0)::int as n from rsetl.run where bus_id = $1 and outcome = 'nothing-to-load'`, [bus.busId])
   ).rows;

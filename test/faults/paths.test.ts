@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
+import { startFaultProxy, targetOf, type FaultProxy } from '../support/fault-proxy.js';
 import { adminUrl } from '../support/databases.js';
 import { busRow, expectNoSecrets, startFaultEnv, type Bus, type CliResult, type FaultEnv } from './harness.js';
 

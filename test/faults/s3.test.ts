@@ -3,7 +3,7 @@
 // cross it): the first staged file goes through, then every connection is reset. Nothing reaches
 // Redshift, the bus is blocked with a retry time, and once S3 is back the next poll loads it once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
+import { startFaultProxy, targetOf, type FaultProxy } from '../support/fault-proxy.js';
 import { busRow, expectNoSecrets, expectNothingLoaded, expectOracle, startFaultEnv, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;

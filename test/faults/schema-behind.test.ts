@@ -3,7 +3,7 @@
 // … JSON 'auto' would silently drop a key whose column the schema lacks): it fails with the fix
 // named, other buses go on, and after `rsetl upgrade-schema` the retry loads every event once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASELINE_MIGRATION, loadBuiltinMigrations } from '../../src/admin/migrations.js';
+import { BASELINE_MIGRATION, loadBuiltinMigrations } from '../../src/warehouse/migrations.js';
 import { busRow, expectNoSecrets, expectOracle, ledgerRows, startFaultEnv, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;

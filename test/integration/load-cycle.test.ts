@@ -38,7 +38,7 @@ function pageView(template: DemoEvent, time: Date, guid: string): DemoEvent {
 /** Runs the real binary. Asynchronously: the stand-in it talks to runs in this test process. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/rsetl', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['bin/rsetl', ...args], { env: { ...process.env, NO_COLOR: '1', RSETL_TEST_HOOKS: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       const e = error as (Error & { code?: number; signal?: string }) | null;
       resolve({ status: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
     });

@@ -3,7 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, targetOf, type FaultProxy } from '../../src/localstack/fault-proxy.js';
+import { startFaultProxy, targetOf, type FaultProxy } from '../support/fault-proxy.js';
 import { newDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait-for.js';
 

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findCopyFromS3, parseCopyFromS3 } from '../../src/localstack/redshift-standin/copy-command.js';
 import { loadSqlParser } from '../../src/localstack/redshift-standin/postgres-only-lint.js';
-import { joinTokens, stringValue, tokenize } from '../../src/localstack/redshift-standin/sql-tokens.js';
+import { joinTokens, stringValue, tokenize } from '../../src/sql/tokens.js';
 import { literal, raiseStatement } from '../../src/localstack/redshift-standin/sql-literal.js';
 import { transformUncached } from '../../src/localstack/redshift-standin/statement-transform.js';
 

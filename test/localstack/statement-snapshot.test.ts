@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findCopyFromS3, parseCopyFromS3 } from '../../src/localstack/redshift-standin/copy-command.js';
 import { overlongIdentifierIn } from '../../src/localstack/redshift-standin/identifier-length.js';
 import { loadSqlParser } from '../../src/localstack/redshift-standin/postgres-only-lint.js';
-import { tokenize } from '../../src/localstack/redshift-standin/sql-tokens.js';
+import { tokenize } from '../../src/sql/tokens.js';
 import { ParsedSql } from '../../src/localstack/redshift-standin/sql-tree.js';
 import { SessionRecording, statementShape } from '../../src/localstack/redshift-standin/statement-recorder.js';
 import { transformUncached } from '../../src/localstack/redshift-standin/statement-transform.js';

@@ -101,7 +101,7 @@ describe('the packed package', () => {
       'bin/rsetl',
       'dist/cli/main.js',
       'dist/optional-packages.js',
-      'templates/migrations/001_baseline.sql', // src/admin/migrations.ts
+      'templates/migrations/001_baseline.sql', // src/warehouse/migrations.ts
       'templates/rsetl.config.example.json', // src/admin/personal-config.ts
       'certs/redshift-ca-bundle.pem', // src/config/tls.ts
     ]) {

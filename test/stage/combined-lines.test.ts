@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCombiner } from '../../src/events/combine.js';
 import { del, obfuscate, put, type RowOp } from '../../src/events/handler.js';
 import { combinedLines, keyOpCounts } from '../../src/stage/combined-lines.js';
-import { tagRow } from '../../src/stage/event-origin.js';
+import { tagRow } from '../../src/events/event-origin.js';
 import { grade, user } from '../events/rows.js';
 
 function combined(events: RowOp[][]) {

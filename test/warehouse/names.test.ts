@@ -1,7 +1,7 @@
 // The names rsetl puts into Redshift SQL: their limit in bytes is told apart from the character
 // rule, and a bus never gets a schema that belongs to the database itself.
 import { describe, expect, it } from 'vitest';
-import { assertBusSchemaName, assertSimpleName, ident } from '../../src/warehouse/sql.js';
+import { assertBusSchemaName, assertSimpleName, ident } from '../../src/sql/quote.js';
 
 const message = (f: () => unknown): string => {
   try {

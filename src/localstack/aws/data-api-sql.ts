@@ -7,7 +7,7 @@
 // statements fails as Redshift's drivers report it (42601, "cannot insert multiple commands into a
 // prepared statement").
 import { literal } from '../redshift-standin/sql-literal.js';
-import { splitStatements, tokenize, type Token } from '../redshift-standin/sql-tokens.js';
+import { splitStatements, tokenize, type Token } from '../../sql/tokens.js';
 import type { SqlParameter } from './data-api-input.js';
 
 /** A failure as the statement reports it, and its SQLSTATE (which the service's text leaves out). */

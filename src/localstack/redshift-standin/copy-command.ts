@@ -2,7 +2,7 @@
 // Options the stand-in cannot emulate faithfully are accepted and listed in `notHonoured` (kept
 // in the stand-in's load history); formats it cannot load at all fail clearly; a word Redshift
 // does not know is a syntax error, as on Redshift.
-import { identifierValue, isSignificant, splitStatements, stringValue, tokenize, type Token } from './sql-tokens.js';
+import { identifierValue, isSignificant, splitStatements, stringValue, tokenize, type Token } from '../../sql/tokens.js';
 
 export interface CopyFromS3 {
   /** The table as written in the statement (quotes kept), usable in SQL text. */

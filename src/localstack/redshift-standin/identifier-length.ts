@@ -3,7 +3,7 @@
 // two long names that differ only after byte 63 would become one object locally (two buses sharing
 // one schema) while staying apart on Redshift. The stand-in refuses such a name instead, in any
 // statement, quoted or not, counting UTF-8 bytes as both servers do.
-import { tokenize, type Token } from './sql-tokens.js';
+import { tokenize, type Token } from '../../sql/tokens.js';
 
 export const STANDIN_IDENTIFIER_BYTES = 63;
 export const REDSHIFT_IDENTIFIER_BYTES = 127;

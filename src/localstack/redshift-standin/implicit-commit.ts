@@ -4,7 +4,7 @@
 // open transaction block before such a statement, runs it, and leaves the session outside any
 // transaction, so a later COMMIT or ROLLBACK gets PostgreSQL's WARNING "there is no transaction in
 // progress", which is also what Redshift answers.
-import { isSignificant, splitStatements, tokenize, type Token } from './sql-tokens.js';
+import { isSignificant, splitStatements, tokenize, type Token } from '../../sql/tokens.js';
 
 const HINT = /\btruncate\b/i;
 

@@ -1,7 +1,7 @@
 // A local stand-in for Amazon Redshift: a PostgreSQL-wire proxy in front of a real PostgreSQL that
 // runs `COPY ... FROM 's3://...'` against a local S3, accepts Redshift DDL attributes, answers
 // stl_load_errors/sys_load_error_detail for its own COPYs, and rejects PostgreSQL-only SQL that
-// Redshift rejects (spec §8; measured design in ../shared/reference/local-stack.md §4). Across
+// Redshift rejects (docs/local-stack.md#standin). Across
 // statements and sessions it can also behave as Redshift does: TRUNCATE commits the open
 // transaction, concurrent transactions fail with Redshift's isolation errors, and a Serverless
 // flavour lacks the STL_ views.

@@ -13,7 +13,7 @@
 //   coarser than Redshift, which queues only its commit; rsetl's loads write inside BEGIN … COMMIT.)
 // Every option defaults to 0 (no pause, no limit, no queue): the stand-in then behaves as without it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isSignificant, splitStatements, tokenize } from './sql-tokens.js';
+import { isSignificant, splitStatements, tokenize } from '../../sql/tokens.js';
 
 export interface StandinLatency {
   /** Pause before each statement (a simple query, or an extended batch at its Sync). */

@@ -5,7 +5,7 @@
 //   VARCHAR(MAX) = VARCHAR(65535); VARCHAR/TEXT without a length = VARCHAR(256) in table DDL;
 //   NVARCHAR = VARCHAR; GETDATE() = the current statement's UTC time without fractions;
 //   SYSDATE = the transaction's start time in UTC.
-import { isSignificant, type Token } from './sql-tokens.js';
+import { isSignificant, type Token } from '../../sql/tokens.js';
 
 const GETDATE_SQL = "(date_trunc('second', statement_timestamp() AT TIME ZONE 'UTC'))";
 const SYSDATE_SQL = "(transaction_timestamp() AT TIME ZONE 'UTC')";

@@ -5,7 +5,7 @@
 //   TRUNC(x)             -> rsetl_standin.trunc(x)               (timestamp -> date; numbers as usual)
 //   NVL(a, b, ...)       -> COALESCE(a, b, ...)
 // Literals, quoted identifiers and qualified names (`s.datediff(`) are left alone.
-import { isSignificant, type Token } from './sql-tokens.js';
+import { isSignificant, type Token } from '../../sql/tokens.js';
 import { STANDIN_SCHEMA } from './system-objects-rewrite.js';
 
 /** A cheap test on the raw text before tokenizing anything. */

@@ -19,7 +19,7 @@
 // cannot take, and catalog queries on clusters read it bare (those same admin views do).
 import { parseSync } from 'libpg-query';
 import { REDSHIFT_RESERVED_WORDS } from './redshift-reserved-words.js';
-import { isSignificant, tokenize, type Token } from './sql-tokens.js';
+import { isSignificant, tokenize, type Token } from '../../sql/tokens.js';
 import { findInTree, treeShape, type ParsedSql, type Refusal } from './sql-tree.js';
 
 const RESERVED = new Set(REDSHIFT_RESERVED_WORDS);

@@ -34,7 +34,7 @@ import type { LoadLog } from './load-log.js';
 import { ResponseSegments } from './response-segments.js';
 import type { S3Source } from './s3-source.js';
 import { raiseStatement } from './sql-literal.js';
-import { tokenize, type Token } from './sql-tokens.js';
+import { tokenize, type Token } from '../../sql/tokens.js';
 import { CANCEL_REQUEST, GSSENC_REQUEST, SSL_REQUEST, backendStartup, parseStartup, untypedCode, type Startup } from './startup.js';
 import { sessionRecording, type SessionRecording } from './statement-recorder.js';
 import type { StatementTransformer } from './statement-transform.js';

@@ -20,7 +20,7 @@ import { parseSync } from 'libpg-query';
 import { findCopyFromS3 } from './copy-command.js';
 import { decodeParse, queryText } from './frames.js';
 import { rewriteRedshiftSyntax } from './redshift-ddl.js';
-import { identifierValue, isSignificant, joinTokens, splitStatements, stringValue, tokenize, type Token } from './sql-tokens.js';
+import { identifierValue, isSignificant, joinTokens, splitStatements, stringValue, tokenize, type Token } from '../../sql/tokens.js';
 
 /** The directory recording goes to; unset (or empty) disables recording. */
 export const RECORD_STATEMENTS_ENV = 'RSETL_RECORD_STATEMENTS';

@@ -17,7 +17,7 @@ import { findPostgresOnlyConstruct, findTransactionBlockRestriction } from './po
 import { rewriteRedshiftSyntax } from './redshift-ddl.js';
 import { FUNCTION_HINT, rewriteRedshiftFunctions } from './redshift-functions.js';
 import { findReservedWordName } from './reserved-words.js';
-import { joinTokens, tokenize } from './sql-tokens.js';
+import { joinTokens, tokenize } from '../../sql/tokens.js';
 import { ParsedSql } from './sql-tree.js';
 import { SYSTEM_OBJECT_HINT, rewriteSystemObjects } from './system-objects-rewrite.js';
 import { findViewReplacement } from './view-columns.js';

@@ -2,7 +2,7 @@
 // them is pointed at the stand-in's objects in the `rsetl_standin` schema of the same database
 // (created by load-log-schema.ts), which are filled by the stand-in's own COPYs. In the stand-in's
 // Serverless flavour the STL_ views are refused as missing relations (serverlessMissingView).
-import { isSignificant, type Token } from './sql-tokens.js';
+import { isSignificant, type Token } from '../../sql/tokens.js';
 
 export const STANDIN_SCHEMA = 'rsetl_standin';
 

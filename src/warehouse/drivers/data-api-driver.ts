@@ -1,5 +1,5 @@
 // A Redshift session over the Redshift Data API (redshift.transport "data-api"): HTTPS and IAM,
-// no network path to port 5439. Design and reasoning: README "Loading through the Data API".
+// no network path to port 5439. Design and reasoning: docs/dba.md#data-api.
 //
 // One rsetl session is one Data API session (SessionKeepAliveSeconds on the first statement, then
 // SessionId): its statements run in order on one database session, so temp tables, SET and an

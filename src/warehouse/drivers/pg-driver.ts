@@ -1,7 +1,7 @@
 // A Redshift session over the PostgreSQL wire protocol (redshift.transport "postgres"): one pg
 // connection, with the timeouts a cron job needs against a cluster that stops answering.
 import pg from 'pg';
-import { textTypes } from '../../source/pg-types.js';
+import { textTypes } from '../../sql/pg-types.js';
 import { classifyWarehouseError, isConnectionError, isQueryTimeout, unreachable } from '../errors.js';
 import type { SqlDriver, StatementResult } from './driver.js';
 

@@ -1,7 +1,7 @@
 // discussionpost (docs/schema.md#write-rules; the old RsDiscussionPostDao.upsert): only the FIRST instructor reply is
 // recorded — the three reply columns are set only where all three are still null; other columns
 // never change after insert.
-import { ident } from '../sql.js';
+import { ident } from '../../sql/quote.js';
 import { insertMissingSql, keyMatch, type RuleContext } from './rule-context.js';
 
 const REPLY = ['instructorreplyuserid', 'instructorreplytime', 'instructorreplyhourlag'];

@@ -8,7 +8,7 @@
 //   put rows are already obfuscated, so for them the order does not matter.
 import type { TableDef } from '../../model/tables.js';
 import { OP_COLUMN, STAGED_OP, type KeyOpCounts } from '../../stage/combined-lines.js';
-import { ident, literal } from '../sql.js';
+import { ident, literal } from '../../sql/quote.js';
 import { keyMatch } from './rule-context.js';
 
 const isOp = (stage: string, op: string) => `${ident(stage)}.${ident(OP_COLUMN)} = ${literal(op)}`;

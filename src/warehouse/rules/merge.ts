@@ -2,7 +2,7 @@
 // inserted, in one Redshift MERGE. Redshift's MERGE fails when a target row matches several
 // source rows, so the stage must hold one row per key: the combine step guarantees it (latest
 // event wins). Written with explicit WHEN clauses, which Redshift and PostgreSQL both accept.
-import { ident } from '../sql.js';
+import { ident } from '../../sql/quote.js';
 import { columnsOf, keyMatch, type RuleContext } from './rule-context.js';
 
 export function merge(ctx: RuleContext, key: readonly string[]): string[] {

@@ -1,7 +1,7 @@
 // qnathread (docs/schema.md#write-rules; the old RsQnaThreadDao.upsert): reply fields keep an existing value (first
 // reply wins), studentclosed is sticky (existing OR new), category and subcategory are always
 // overwritten (a null nulls them); question, user, section, edge path and create time never change.
-import { ident } from '../sql.js';
+import { ident } from '../../sql/quote.js';
 import { insertMissingSql, keyMatch, type RuleContext } from './rule-context.js';
 
 export function qnaThread(ctx: RuleContext, key: readonly string[]): string[] {

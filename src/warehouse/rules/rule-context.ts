@@ -1,5 +1,5 @@
 import type { TableDef } from '../../model/tables.js';
-import { ident } from '../sql.js';
+import { ident } from '../../sql/quote.js';
 
 /** What a write rule needs to render its statements: the target and its loaded stage tables. */
 export interface RuleContext {

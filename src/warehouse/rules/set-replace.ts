@@ -1,6 +1,6 @@
 // set-replace (sectioncontent): each touched section's content set is replaced as a whole by the
 // staged set (docs/schema.md#write-rules; the old RsSectionContentDao.set).
-import { ident } from '../sql.js';
+import { ident } from '../../sql/quote.js';
 import { columnsOf, type RuleContext } from './rule-context.js';
 
 export function setReplace(ctx: RuleContext, group: readonly string[]): string[] {

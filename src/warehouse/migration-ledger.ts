@@ -1,8 +1,9 @@
 // The record of applied migrations, one table per schema (node-pg-migrate's per-schema history;
 // docs/dba.md#upgrade-schema): a schema carries its own history wherever it is copied, and
 // `--all` can never apply a migration to one schema because another already has it.
-import type { WarehouseSession } from '../warehouse/session.js';
-import { qualified } from '../warehouse/sql.js';
+import { formatTimestamp } from '../sql/timestamp.js';
+import type { WarehouseSession } from './session.js';
+import { qualified } from '../sql/quote.js';
 import type { Migration } from './migrations.js';
 
 export const MIGRATION_TABLE = 'rsetl_migration';
@@ -38,7 +39,7 @@ export async function appliedMigrations(s: WarehouseSession, schema: string): Pr
 
 /** UTC timestamp text for a TIMESTAMP column (sessions run with timezone UTC). */
 export function utcNow(): string {
-  return new Date().toISOString().replace('T', ' ').replace('Z', '');
+  return formatTimestamp(Date.now());
 }
 
 export async function recordMigration(s: WarehouseSession, schema: string, m: Pick<Migration, 'name' | 'checksum'>, at = utcNow()): Promise<void> {

@@ -4,7 +4,7 @@
 // rsetl — may lack a column rsetl now stages, and COPY … FORMAT AS JSON 'auto' drops a JSON key
 // that has no column without a word. So the bus fails with the fix named, instead of loading less.
 import { WarehouseError } from '../errors.js';
-import type { WarehouseSession } from '../warehouse/session.js';
+import type { WarehouseSession } from './session.js';
 import { appliedMigrations } from './migration-ledger.js';
 import { loadBuiltinMigrations } from './migrations.js';
 

@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
-import { splitStatements, type SqlStatement } from './sql-split.js';
+import { splitStatements, type SqlStatement } from '../sql/split.js';
 
 /** dist/admin/ and src/admin/ both sit two levels below the package root. */
 export const BUILTIN_MIGRATIONS_DIR = fileURLToPath(new URL('../../templates/migrations/', import.meta.url));

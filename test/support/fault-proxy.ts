@@ -7,7 +7,7 @@
 // right before) a chosen statement reaches the server. These are Toxiproxy's `latency`,
 // `timeout`, `reset_peer` and `limit_data` toxics; no Toxiproxy binary exists on this machine.
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { listenLocal } from './free-port.js';
+import { listenLocal } from '../../src/localstack/free-port.js';
 
 /** What a trigger does to the connection whose client sent the matching bytes. */
 export type TriggerAction = 'reset' | 'close' | 'blackhole' | ((conn: ProxyConnection, chunk: Buffer) => void);

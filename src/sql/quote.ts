@@ -1,5 +1,6 @@
 // The one module where identifiers and literals meet SQL text. Everything else builds statements
 // through these functions or binds values as parameters.
+// The base layer (sql/, docs/design.md#layers): imports nothing of rsetl, everything may import it.
 
 const SIMPLE_IDENT = /^[a-z_][a-z0-9_$]*$/;
 
