@@ -33,6 +33,14 @@ export interface BenchArgs {
   /** Its latency model on top of statement/COPY: each commit's turn in the commit queue, WLM slots (0 = unlimited). */
   latencyCommitMs: number;
   wlmSlots: number;
+  /** Freshness under `poll --loop` (freshness.ts): a stream of `freshnessRate` events/s for `freshnessSeconds`. */
+  skipFreshness: boolean;
+  freshnessSeconds: number;
+  freshnessRate: number;
+  /** Peak RSS of one `poll --concurrency` process over that many buses of `rssEventsPerLoad` each (concurrent-rss.ts). */
+  skipConcurrentRss: boolean;
+  rssConcurrency: number;
+  rssEventsPerLoad: number;
   /** Extra node flags for the rsetl children (e.g. --max-old-space-size=200). */
   childNodeOptions: string[];
   /** Also write the JSON object to this file. */
@@ -59,6 +67,12 @@ export const USAGE = `usage: npm run bench -- [options]
   --many-buses-concurrency N  many buses: the concurrent run's rsetl poll --concurrency, at most 64 (default 4)
   --latency-commit MS         many buses: each commit's turn in the cluster-wide commit queue (default 500)
   --wlm-slots N               many buses: statements running at once across sessions, 0 = unlimited (default 5)
+  --skip-freshness            no freshness run (poll --loop under a steady stream, latency model; also left out by --skip-latency)
+  --freshness-seconds N       freshness: how long events are inserted (default 120)
+  --freshness-rate N          freshness: events inserted per second (default 50)
+  --skip-concurrent-rss       no peak-RSS run of one poll loading several buses at once
+  --rss-concurrency N         that run's --concurrency and number of buses (default 4)
+  --rss-events-per-load N     that run's events per bus, one load each (default 250000, poll.maxEventsPerLoad)
   --idle-loop-seconds N       how long poll --loop --bus X idles for its source-queries figure (default 30)
   --repeats N                 runs of baselines (a) and (b); the fastest is reported (default 3)
   --cpu-prof                  also profile an extra rsetl run of the same events (node --cpu-prof), summarised
@@ -97,6 +111,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'latency-commit': { type: 'string' },
       'wlm-slots': { type: 'string' },
       'idle-loop-seconds': { type: 'string' },
+      'skip-freshness': { type: 'boolean' },
+      'freshness-seconds': { type: 'string' },
+      'freshness-rate': { type: 'string' },
+      'skip-concurrent-rss': { type: 'boolean' },
+      'rss-concurrency': { type: 'string' },
+      'rss-events-per-load': { type: 'string' },
       'skip-data-api': { type: 'boolean' },
       'latency-data-api': { type: 'string' },
       repeats: { type: 'string' },
@@ -124,6 +144,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     latencyCommitMs: positiveInt('latency-commit', values['latency-commit'], 500, 0),
     wlmSlots: positiveInt('wlm-slots', values['wlm-slots'], 5, 0),
     idleLoopSeconds: positiveInt('idle-loop-seconds', values['idle-loop-seconds'], 30),
+    skipFreshness: values['skip-freshness'] ?? false,
+    freshnessSeconds: positiveInt('freshness-seconds', values['freshness-seconds'], 120),
+    freshnessRate: positiveInt('freshness-rate', values['freshness-rate'], 50),
+    skipConcurrentRss: values['skip-concurrent-rss'] ?? false,
+    rssConcurrency: Math.min(64, positiveInt('rss-concurrency', values['rss-concurrency'], 4)),
+    rssEventsPerLoad: positiveInt('rss-events-per-load', values['rss-events-per-load'], 250_000),
     skipDataApi: values['skip-data-api'] ?? false,
     latencyDataApiMs: positiveInt('latency-data-api', values['latency-data-api'], 50, 0),
     repeats: positiveInt('repeats', values.repeats, 3),

@@ -133,3 +133,15 @@ export async function concurrentRss(
     stopStack();
   }
 }
+
+export function renderConcurrentRss(f: ConcurrentRssFigures): string {
+  const m = f.memoryMaxMb;
+  return (
+    `\nOne rsetl poll loading ${f.buses} buses at once (--concurrency ${f.concurrency}, ${f.eventsPerLoad.toLocaleString('en-US')} events per load; goal < 400 MiB)\n` +
+    `  peak RSS ${f.peakRssMb.toFixed(1)} MiB; ${f.loads} loads, at most ${f.maxLoadsInFlight} at once; ${(f.wallMs / 1000).toFixed(1)} s, ` +
+    `CPU ${(f.cpuUserMs / 1000).toFixed(2)} s user + ${(f.cpuSystemMs / 1000).toFixed(2)} s system` +
+    (f.foreignCpuCores !== null ? `; other processes ${f.foreignCpuCores.toFixed(2)} cores` : '') +
+    '\n' +
+    (m ? `  max heap total / heap used / external / array buffers: ${m.heapTotal.toFixed(0)} / ${m.heapUsed.toFixed(0)} / ${m.external.toFixed(0)} / ${m.arrayBuffers.toFixed(0)} MiB\n` : '')
+  );
+}

@@ -81,3 +81,13 @@ export async function idleManyBuses(opts: {
     await c.end();
   }
 }
+
+export function renderIdleMany(f: IdleManyFigures): string {
+  const sql = f.sourceSql.map((q, i) => `    ${i + 1}. ${q.replace(/\s+/g, ' ').slice(0, 110)}`).join('\n');
+  return (
+    `\nIdle rsetl poll, ${f.buses} buses, none due (goal < 1 s wall, ≤ 3 source queries)\n` +
+    `  wall time, spawn to exit: ${f.runsMs.join(' / ')} ms (best ${f.bestMs}, median ${f.medianMs})\n` +
+    `  queries: ${f.sourceQueries} to the source, ${f.warehouseQueries} to Redshift${f.exitCodes.some((c) => c !== 0) ? `; exit codes ${f.exitCodes.join(', ')}` : ''}\n` +
+    (sql ? `${sql}\n` : '')
+  );
+}

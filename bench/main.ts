@@ -7,6 +7,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { withClient } from './pg-client.js';
 import { loadConfig } from '../src/config/load.js';
 import { insertOutboxEvents } from '../src/demo/outbox.js';
 import { createOutboxTable } from '../src/source/outbox-table.js';
@@ -17,12 +18,16 @@ import { roundSplit } from './analysis.js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { prepareBaseline, rawCopyBaseline, readBaseline, type CopyFile, type PrepareBaseline, type RawCopyBaseline, type ReadBaseline } from './baselines.js';
 import { startCpuMeter } from './cpu-meter.js';
+import type { ThreadCpu } from './thread-cpu.js';
 import { cleanup, installSignalCleanup, onCleanup } from './cleanup.js';
 import { summariseCpuProfile, type CpuSummary } from './cpu-profile.js';
 import { benchEvents, planStream, sinceOf, type StreamPlan, type TermInfo } from './events.js';
 import { renderReport, type BenchResult, type Measured, type RunFigures } from './report.js';
 import { createBus, idleLoopQueries, idlePoll, pollUntilCaughtUp, writeChildConfig, type RsetlRun } from './rsetl-run.js';
 import { manyBusesScenario } from './many-buses.js';
+import { concurrentRss } from './concurrent-rss.js';
+import { freshness } from './freshness.js';
+import { idleManyBuses } from './idle-many.js';
 
 // The AWS SDK's Node 20 deprecation warning, once per S3 client (bin/rsetl silences it the same way).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -44,16 +49,6 @@ async function fastest<T extends { ms: number }>(n: number, f: () => Promise<T>)
     if (!best || r.ms < best.ms) best = { ...r, runsMs, ownCpuCores: cpu?.ownCores ?? null, foreignCpuCores: cpu?.foreignCores ?? null };
   }
   return best!;
-}
-
-async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /** A source database holding the first `limit` events of the stream, vacuumed and analysed. */
@@ -179,6 +174,8 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   await withClient(source.url, (c) => c.query('update rsetl.bus set scheduled = now() where id = $1', [busId]));
   const idleDueEmpty = await idlePoll(mainConfig, join(work, 'main'));
   log(`idle poll: ${Math.round(idleNotDue.wallMs)} ms with nothing due, ${Math.round(idleDueEmpty.wallMs)} ms with the bus due and nothing pending`);
+  // The same with 40 buses in the control schema, none due (idle-many.ts; they are removed again).
+  const idleMany = await idleManyBuses({ configPath: mainConfig, sourceUrl: source.url, warehousePort: stack.standin.port, workDir: join(work, 'main'), log });
   // poll --loop --bus bench while bench is not due and another bus is due all along.
   const otherBus = await createBus(mainConfig, source.url, 'bench_other', String(Number(ROOT_ID) + 1), since, join(work, 'main'));
   await withClient(source.url, (c) => c.query('update rsetl.bus set scheduled = now() where id = $1', [otherBus]));
@@ -319,6 +316,20 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
     }, log);
   }
 
+  // ---- one poll loading several buses at once: peak RSS (concurrent-rss.ts) ----
+  const concurrentRssFigures = args.skipConcurrentRss
+    ? null
+    : await concurrentRss(server, { concurrency: args.rssConcurrency, eventsPerLoad: args.rssEventsPerLoad, workDir: join(work, 'rss'), childNodeOptions: args.childNodeOptions, log });
+
+  // ---- freshness under poll --loop with a steady stream, latency model (freshness.ts) ----
+  const freshnessFigures =
+    latencyWanted && !args.skipFreshness
+      ? await freshness(server, {
+          seconds: args.freshnessSeconds, rate: args.freshnessRate, intervalSeconds: 10, drainSeconds: 180,
+          latency: { statementMs: args.latencyStatementMs, copyMs: args.latencyCopyMs }, workDir: join(work, 'freshness'), childNodeOptions: args.childNodeOptions, log,
+        })
+      : null;
+
   const m = figures(main);
   if (args.childNodeOptions.length) notes.push(`rsetl children ran with node ${args.childNodeOptions.join(' ')}`);
   const busy = (what: string, cores: number | null | undefined) => {
@@ -333,6 +344,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   busy('the Data API latency run', latency?.dataApi?.foreignCpuCores);
   busy('the many-buses run at concurrency 1', manyBuses?.serial.foreignCpuCores);
   busy('the many-buses concurrent run', manyBuses?.concurrent.foreignCpuCores);
+  busy('the concurrent-RSS run', concurrentRssFigures?.foreignCpuCores);
   const result: BenchResult = {
     events: source.events,
     eventsPerSecond: m.eventsPerSecond,
@@ -344,6 +356,11 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
     copiesPer100k: m.copiesPer100k,
     statementsPer100k: m.statementsPer100k,
     bytesStaged: m.bytesStaged,
+    cpuMsPer100k: ((m.cpuUserMs + m.cpuSystemMs) / main.events) * 100_000,
+    rsetlCpuThreads: sumThreads(main.childRuns.map((c) => c.trace?.threads)),
+    idleManyBuses: idleMany,
+    concurrentRss: concurrentRssFigures,
+    freshness: freshnessFigures,
     rsetl: {
       ...m,
       maxEventsPerLoad,
@@ -380,6 +397,21 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
     notes,
   };
   return result;
+}
+
+/** CPU by thread over the children of a run (thread-cpu.ts), or null without traces. */
+function sumThreads(all: Array<ThreadCpu | undefined>): ThreadCpu | null {
+  if (all.length === 0 || all.some((t) => t === undefined)) return null;
+  const out: ThreadCpu = {};
+  for (const t of all) {
+    for (const [name, v] of Object.entries(t!)) {
+      const e = (out[name] ??= { threads: 0, userMs: 0, systemMs: 0 });
+      e.threads = Math.max(e.threads, v.threads);
+      e.userMs += v.userMs;
+      e.systemMs += v.systemMs;
+    }
+  }
+  return out;
 }
 
 /** The bench's PostgreSQL server process, to tell a failure caused by its disappearance. */

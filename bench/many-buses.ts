@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { withClient } from './pg-client.js';
 import { insertOutboxEvents } from '../src/demo/outbox.js';
 import { createOutboxTable } from '../src/source/outbox-table.js';
 import type { LocalPostgres } from '../src/localstack/postgres.js';
@@ -61,16 +62,6 @@ export interface ManyBusesFigures {
   speedup: number;
   /** Untimed setup: generating and inserting the events, init-etl of every bus. */
   setupMs: number;
-}
-
-async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end();
-  }
 }
 
 /** CREATE DATABASE … TEMPLATE, retried while autovacuum or a closing backend still holds the template. */

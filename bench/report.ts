@@ -18,10 +18,22 @@
 // - manyBuses.speedup: with the latency model plus the commit queue and WLM slots, wall time until
 //   --buses buses of --events-per-bus events each are caught up at `rsetl poll --concurrency 1` ÷
 //   the same at --many-buses-concurrency (many-buses.ts).
+// - cpuMsPer100k: CPU time (user + system, getrusage of the child, all its threads) of the main
+//   rsetl run per 100,000 events; rsetlCpuThreads splits it by thread (thread-cpu.ts).
+// - idleManyBuses: `rsetl poll` with 40 more buses in the control schema, none due: wall time and
+//   the queries it sent to the source and to Redshift (idle-many.ts).
+// - concurrentRss: peak RSS of one `rsetl poll --concurrency 4` loading 4 buses of 250,000 events
+//   each at once (concurrent-rss.ts).
+// - freshness: commit → visible in Redshift under `rsetl poll --loop` with a steady stream of
+//   events and the latency model, p50 / p99 over the stream's PageNavEvents (freshness.ts).
 import type { StageSplit } from './analysis.js';
 import type { PrepareBaseline, RawCopyBaseline, ReadBaseline } from './baselines.js';
 import type { CpuSummary } from './cpu-profile.js';
+import { renderConcurrentRss, type ConcurrentRssFigures } from './concurrent-rss.js';
+import { renderFreshness, type FreshnessFigures } from './freshness.js';
+import { renderIdleMany, type IdleManyFigures } from './idle-many.js';
 import { renderManyBuses, type ManyBusesFigures } from './many-buses.js';
+import type { ThreadCpu } from './thread-cpu.js';
 
 /** A baseline's fastest run, all runs' times, and the cores the bench / other processes used during it. */
 export type Measured<T> = T & { runsMs: number[]; ownCpuCores: number | null; foreignCpuCores: number | null };
@@ -110,6 +122,12 @@ export interface BenchResult {
   } | null;
   /** Many buses at concurrency 1 vs N (many-buses.ts); null when skipped. */
   manyBuses: ManyBusesFigures | null;
+  /** CPU (user + system) of the main rsetl run per 100,000 events, ms, and by thread. */
+  cpuMsPer100k: number;
+  rsetlCpuThreads: ThreadCpu | null;
+  idleManyBuses: IdleManyFigures;
+  concurrentRss: ConcurrentRssFigures | null;
+  freshness: FreshnessFigures | null;
   cpuProfile: (CpuSummary & { profile: string; wallMs: number }) | null;
   setup: { terms: number; insertMs: number; vacuumMs: number; initEtlMs: number; benchMs: number; benchPeakRssMb: number };
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string; loadAverageAtStart: number[] };
@@ -164,6 +182,10 @@ export function renderReport(r: BenchResult): string {
     ['speedupVsWindowed (latency model; target ≥ 20)', fixed(r.speedupVsWindowed, 1)],
     [`many buses: speedup at concurrency ${r.manyBuses?.concurrent.concurrency ?? 4} vs 1 (target ≥ 3)`, fixed(r.manyBuses?.speedup, 2)],
     ['peak RSS of rsetl, MiB (target < 300)', fixed(r.peakRssMb, 1)],
+    ['rsetl CPU per 100k events, user + system, s (goal ≤ 1.8)', fixed(r.cpuMsPer100k / 1000, 2)],
+    [`idle poll, ${r.idleManyBuses.buses} buses none due: wall ms / source queries (goal < 1000 / ≤ 3)`, `${r.idleManyBuses.medianMs} / ${r.idleManyBuses.sourceQueries}`],
+    [`peak RSS, one poll at concurrency ${r.concurrentRss?.concurrency ?? 4} × ${int(r.concurrentRss?.eventsPerLoad ?? 250_000)} events, MiB (goal < 400)`, fixed(r.concurrentRss?.peakRssMb, 1)],
+    ['freshness p50 / p99, s (goal p99 < 3 intervals)', r.freshness ? `${fixed(r.freshness.p50Seconds, 1)} / ${fixed(r.freshness.p99Seconds, 1)}` : '—'],
     ['COPYs per 100k events', fixed(r.copiesPer100k, 1)],
     ['statements per 100k events', fixed(r.statementsPer100k, 1)],
     ['bytes staged (gzip)', mb(r.bytesStaged)],
@@ -230,6 +252,16 @@ export function renderReport(r: BenchResult): string {
     if (l.windowed) out += '\n  windowed run, time split (measured sample)\n' + table(splitRows(l.windowed.split));
   }
   if (r.manyBuses) out += renderManyBuses(r.manyBuses);
+  out += renderIdleMany(r.idleManyBuses);
+  if (r.concurrentRss) out += renderConcurrentRss(r.concurrentRss);
+  if (r.freshness) out += renderFreshness(r.freshness);
+  if (r.rsetlCpuThreads) {
+    const threads = Object.entries(r.rsetlCpuThreads).sort((a, b) => b[1].userMs + b[1].systemMs - a[1].userMs - a[1].systemMs);
+    const total = threads.reduce((a, [, v]) => a + v.userMs + v.systemMs, 0);
+    out += `\nCPU of the main rsetl run by thread (${secs(total)} user + system; per 100k events ${fixed(r.cpuMsPer100k / 1000, 2)} s)\n`;
+    out += table(threads.map(([name, v]) => [`${name}${v.threads > 1 ? ` ×${v.threads}` : ''}`, secs(v.userMs + v.systemMs), pct(v.userMs + v.systemMs, total)]));
+    out += '  other threads: V8 (garbage collection helpers, optimising compiler) and libuv’s pool (gzip deflate); a --cpu-prof profile sees the main thread only\n';
+  }
   if (r.cpuProfile) {
     const c = r.cpuProfile;
     out += `\nCPU profile of an extra rsetl run (main thread, ${secs(c.totalMs)} sampled; run took ${secs(c.wallMs)} with the profiler)\n`;

@@ -18,6 +18,12 @@ export function threadCpu(): ThreadCpu {
   } catch {
     return out;
   }
+  let mainName = 'node';
+  try {
+    mainName = readFileSync('/proc/self/comm', 'utf8').trim();
+  } catch {
+    // keep the default
+  }
   for (const tid of tids) {
     let stat: string;
     try {
@@ -28,8 +34,10 @@ export function threadCpu(): ThreadCpu {
     const open = stat.indexOf('(');
     const close = stat.lastIndexOf(')');
     const rawName = stat.slice(open + 1, close);
-    // The main thread's name is the executable's ("node"); numbered pools share one entry.
-    const name = tid === String(process.pid) ? 'main (JavaScript)' : rawName.replace(/\d+$/, '').trim() || rawName;
+    // Node 20 leaves its worker threads with the executable's name ("node"), like the main thread;
+    // threads that name themselves (numbered pools) share one entry per name.
+    const name =
+      tid === String(process.pid) ? 'main thread (JavaScript)' : rawName === mainName ? 'worker threads (V8 GC and compiler, libuv pool)' : rawName.replace(/\d+$/, '').trim() || rawName;
     const fields = stat.slice(close + 2).split(' ');
     const e = (out[name] ??= { threads: 0, userMs: 0, systemMs: 0 });
     e.threads++;

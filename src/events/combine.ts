@@ -54,7 +54,11 @@ export interface CombinedRows {
 
 export interface Combiner {
   /** The ops of one event; `seq` is the event's position in the load and never decreases. */
-  add(ops: RowOp[], seq: number): void;
+  /**
+   * `eventId`: the event the ops' rows come from, kept with each row (a row tagged with tagRow
+   * carries its own; given here, the rows need no tag).
+   */
+  add(ops: RowOp[], seq: number, eventId?: string): void;
   /** The combined load; read it after the last `add` (its rows are read from the combiner's state). */
   result(): CombinedRows;
 }
@@ -73,7 +77,7 @@ interface Layout {
   readonly columns: readonly string[];
   /** Position of a column in a row's values (throws for a column the table does not have). */
   at(column: string): number;
-  values(row: Row): Values;
+  values(row: Row, eventId?: string): Values;
   keep(values: Values): Kept;
   /** The values of a kept row; the caller may change them (they are the combiner's own). */
   valuesOf(kept: Kept): Values;
@@ -113,16 +117,17 @@ function layoutOf(t: TableDef): Layout {
  * whose name is only known at run time, which V8 cannot make fast. Column names come from the
  * model and enter the source only as JSON string literals.
  */
-const compiledLayouts = new Map<string, { values: (row: Row) => Values; row: (values: Values) => Row }>();
+type CompiledLayout = { values: (row: Row, eventId?: string) => Values; row: (values: Values) => Row };
+const compiledLayouts = new Map<string, CompiledLayout>();
 
-function compiledLayout(columns: readonly string[]): { values: (row: Row) => Values; row: (values: Values) => Row } {
+function compiledLayout(columns: readonly string[]): CompiledLayout {
   const key = JSON.stringify(columns);
   let c = compiledLayouts.get(key);
   if (!c) {
     if (columns.includes('__proto__')) throw new Error('combine: a column named __proto__');
     const names = columns.map((col) => JSON.stringify(col));
     const n = columns.length;
-    const values = new Function('EVENT_OF', `return function values(row) {\n  const e = row[EVENT_OF];\n  return [${names.map((k) => `row[${k}]`).join(', ')}, e === undefined || e === null ? null : e];\n};`)(EVENT_OF) as (row: Row) => Values;
+    const values = new Function('EVENT_OF', `return function values(row, eventId) {\n  const e = eventId === undefined ? row[EVENT_OF] : eventId;\n  return [${names.map((k) => `row[${k}]`).join(', ')}, e === undefined || e === null ? null : e];\n};`)(EVENT_OF) as CompiledLayout['values'];
     // tagRow's symbol, set as tagRow does, after the columns.
     const row = new Function('EVENT_OF', `return function row(v) {\n  const r = { ${names.map((k, i) => `${k}: v[${i}]`).join(', ')} };\n  const e = v[${n}];\n  if (typeof e === 'string') r[EVENT_OF] = e;\n  return r;\n};`)(EVENT_OF) as (values: Values) => Row;
     compiledLayouts.set(key, (c = { values, row }));
@@ -140,7 +145,7 @@ class Deleted {
 
 /** The state kept for one keyed table. */
 interface TableState {
-  put(row: Row, seq: number): void;
+  put(row: Row, seq: number, eventId: string | undefined): void;
   delete(key: Row): void;
   /** The kept rows to put, in first-put order of their keys. */
   puts(): Iterable<Kept>;
@@ -148,7 +153,10 @@ interface TableState {
   deletes(): Row[];
 }
 
-export function createCombiner(opts: { onAppend(table: TableName, row: object): void }): Combiner {
+export function createCombiner(opts: {
+  /** An append row, with the event id given to `add` (undefined when none was: the row may carry a tag). */
+  onAppend(table: TableName, row: object, eventId: string | undefined): void;
+}): Combiner {
   const states = new Map<TableName, { state: TableState; layout: Layout }>();
   const seen = new Map<TableName, Set<string>>(); // append tables with a dedupKey
   const obfuscated = new Set<number>(); // usr ids whose latest usr op is an obfuscation
@@ -167,7 +175,7 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
   }
 
   return {
-    add(ops, seq) {
+    add(ops, seq, eventId) {
       if (seq < lastSeq) throw new Error(`combine: event sequence went backwards (${seq} after ${lastSeq})`);
       lastSeq = seq;
       for (const op of ops) {
@@ -199,11 +207,11 @@ export function createCombiner(opts: { onAppend(table: TableName, row: object): 
             keys.add(keyString(name, dedup, row));
             if (keys.size === seenBefore) continue; // already there
           }
-          opts.onAppend(name, row);
+          opts.onAppend(name, row, eventId);
           continue;
         }
         if (name === 'usr') obfuscated.delete(row.id as number);
-        stateOf(t).put(row, seq);
+        stateOf(t).put(row, seq, eventId);
       }
     },
     result() {
@@ -291,11 +299,11 @@ function keyed(
     pending.length = 0;
   };
   return {
-    put(row) {
+    put(row, _seq, eventId) {
       const k = keyString(table, key, row);
       const prev = entries.get(k);
       const before = prev instanceof Deleted ? undefined : prev;
-      const next = merge(before, layout.values(row));
+      const next = merge(before, layout.values(row, eventId));
       entries.set(k, next);
       if (deferred && next !== before && Array.isArray(next)) {
         pending.push(k);
@@ -327,10 +335,10 @@ function gradeUpsert(table: string, key: readonly string[], layout: Layout): Tab
   const assetid = layout.at('assetid');
   const entries = new Map<string, { deleted: Row | null; put: Kept | null }>();
   return {
-    put(row) {
+    put(row, _seq, eventId) {
       const k = keyString(table, key, row);
       const e = entries.get(k) ?? { deleted: null, put: null };
-      const v = layout.values(row);
+      const v = layout.values(row, eventId);
       if (e.put) v[assetid] = layout.valuesOf(e.put)[assetid];
       e.put = layout.keep(v);
       entries.set(k, e);
@@ -393,11 +401,11 @@ function qnaThread(layout: Layout): (kept: Kept | undefined, later: Values) => K
 function setReplace(table: string, key: readonly string[], group: readonly string[], layout: Layout): TableState {
   const groups = new Map<string, { seq: number; rows: Map<string, Kept> }>();
   return {
-    put(row, seq) {
+    put(row, seq, eventId) {
       const g = keyString(table, group, row);
       let current = groups.get(g);
       if (!current || current.seq !== seq) groups.set(g, (current = { seq, rows: new Map() }));
-      current.rows.set(keyString(table, key, row), layout.keep(layout.values(row)));
+      current.rows.set(keyString(table, key, row), layout.keep(layout.values(row, eventId)));
     },
     delete() {
       throw new Error(`combine: table ${table} does not accept deletes`);

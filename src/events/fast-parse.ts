@@ -4,10 +4,16 @@
 // (the bench's CPU profile). The event schemas use a small subset of zod — objects, strings (with
 // `.min(1)`), numbers (`z.int()`, `.min`/`.max`), booleans, arrays, `.nullish()` and the
 // `instant` union of shapes.ts — so each handler's schema is compiled, once, into one plain
-// function that checks and copies an event the way zod would, allocating only the output.
+// function that checks an event the way zod would and builds only what differs from the input.
 //
-// The compiled function either returns exactly what `schema.safeParse(data).data` would (the same
-// members, in the same order, with the same values) or REFUSED. It refuses whatever it is not sure
+// The compiled function either returns what `schema.safeParse(data).data` would, or REFUSED. Where a
+// part of the schema converts a value (an `instant`, at any depth below it), that part is copied
+// member by member as zod does (the same members, in the same order, with the converted values);
+// a part that converts nothing (a `user`, a progress `values` array) is checked and returned as it
+// came, without the copy zod makes: the same members with the same values, plus any member the
+// schema does not name. Handlers read only the members their schema names (none spreads or lists
+// a parsed object), so their rows are the same either way; zod run again on the fast path's output
+// gives zod's own output exactly (test/events/fast-parse.test.ts checks both). It refuses whatever it is not sure
 // zod accepts, so a refusal only means "ask zod": transformEvent then parses with zod, which accepts
 // the event or words the error. A schema using anything outside the subset gets no fast path at all
 // (compileFastParser returns undefined) and zod parses every event of its type, as before.
@@ -39,6 +45,23 @@ interface ZodInternals {
 }
 
 const internals = (s: z.ZodType) => (s as unknown as { _zod: ZodInternals })._zod;
+
+/** Whether parsing with `s` changes a value somewhere (an `instant` at any depth): such parts are copied. */
+function converts(s: z.ZodType): boolean {
+  if (s === (instant as z.ZodType)) return true;
+  const def = internals(s).def;
+  switch (def.type) {
+    case 'object':
+      return Object.values(def.shape ?? {}).some(converts);
+    case 'array':
+      return converts(def.element!);
+    case 'optional':
+    case 'nullable':
+      return converts(def.innerType!);
+    default:
+      return false;
+  }
+}
 
 /** Thrown while compiling: the schema uses something the fast path does not reproduce. */
 class Unsupported extends Error {}
@@ -114,6 +137,19 @@ export function compileFastParser(schema: z.ZodType): FastParser | undefined {
       }
       case 'array': {
         if (checks.length) throw new Unsupported('array checks');
+        if (!converts(def.element!)) {
+          // Checked in place: nothing in it changes, so the input array is the output.
+          const i = fresh('i');
+          const item = fresh('e');
+          lines.push(
+            `${indent}if (!Array.isArray(${input})) return REFUSED;`,
+            `${indent}for (let ${i} = 0; ${i} < ${input}.length; ${i}++) {`,
+            `${indent}  const ${item} = ${input}[${i}];`,
+          );
+          gen(def.element!, item, indent + '  ');
+          lines.push(`${indent}}`);
+          return input;
+        }
         const out = fresh('a');
         const i = fresh('i');
         const item = fresh('e');
@@ -130,11 +166,11 @@ export function compileFastParser(schema: z.ZodType): FastParser | undefined {
       case 'object': {
         if (checks.length) throw new Unsupported('object checks');
         if (def.catchall !== undefined) throw new Unsupported('catchall');
-        const out = fresh('r');
-        lines.push(
-          `${indent}if (typeof ${input} !== 'object' || ${input} === null || Array.isArray(${input})) return REFUSED;`,
-          `${indent}const ${out} = {};`,
-        );
+        // Nothing below converts: checked in place, the input object is the output.
+        const copy = converts(s);
+        const out = copy ? fresh('r') : input;
+        lines.push(`${indent}if (typeof ${input} !== 'object' || ${input} === null || Array.isArray(${input})) return REFUSED;`);
+        if (copy) lines.push(`${indent}const ${out} = {};`);
         for (const [key, member] of Object.entries(def.shape ?? {})) {
           if (key === '__proto__') throw new Unsupported('__proto__ member');
           const k = JSON.stringify(key);
@@ -144,10 +180,11 @@ export function compileFastParser(schema: z.ZodType): FastParser | undefined {
           const v = gen(member, value, indent);
           if (m.optin === undefined) {
             // Required: an absent member fails (zod's `nonoptional`), a present one is copied.
-            lines.push(`${indent}if (!(${k} in ${input})) return REFUSED;`, `${indent}${out}[${k}] = ${v};`);
+            lines.push(`${indent}if (!(${k} in ${input})) return REFUSED;`);
+            if (copy) lines.push(`${indent}${out}[${k}] = ${v};`);
           } else if (m.optin === 'optional' && m.optout === 'optional') {
             // zod copies an optional member only when the key is there (`key in input`).
-            lines.push(`${indent}if (${k} in ${input}) ${out}[${k}] = ${v};`);
+            if (copy) lines.push(`${indent}if (${k} in ${input}) ${out}[${k}] = ${v};`);
           } else {
             throw new Unsupported(`member optin ${m.optin}/${m.optout}`);
           }

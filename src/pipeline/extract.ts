@@ -13,7 +13,7 @@ import { readSnapshot } from '../source/late-events.js';
 import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import { WatermarkTracker, type Watermark } from '../source/window.js';
-import { eventOf, eventsStageName, tagRow } from '../events/event-origin.js';
+import { eventOf, eventsStageName } from '../events/event-origin.js';
 import { combinedLines, keyOpCounts, type KeyOpCounts } from '../stage/combined-lines.js';
 import { rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import type { LineSink, StagedTable } from '../stage/staged-load.js';
@@ -75,10 +75,10 @@ export async function extract(
     if (opts.shadowEvents) sink.write(eventsStageName(table), `${eventId}\n`);
   };
   const encoders = new Map<string, RowEncoder>();
-  const appendRow = (table: string, row: object) => {
+  const appendRow = (table: string, row: object, eventId: string | undefined) => {
     let enc = encoders.get(table);
     if (!enc) encoders.set(table, (enc = rowEncoder(tableByName(table).columns)));
-    writeLine(table, enc(row as Record<string, unknown>), eventOf(row) ?? '');
+    writeLine(table, enc(row as Record<string, unknown>), eventId ?? eventOf(row) ?? '');
   };
   const combiner = createCombiner({ onAppend: appendRow });
   const eventsByType: Record<string, number> = {};
@@ -110,8 +110,8 @@ export async function extract(
     }
     const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
     eventsByType[key] = (eventsByType[key] ?? 0) + 1;
-    for (const op of result.ops) if (op.op === 'put') tagRow(op.row, d.eventId);
-    combiner.add(result.ops, events);
+    // The event id goes with the ops, not as a tag on each row (an extra property on every row object).
+    combiner.add(result.ops, events, d.eventId);
     replayed.push(d.id);
     events++;
   }
@@ -148,8 +148,7 @@ export async function extract(
       }
       const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
       eventsByType[key] = (eventsByType[key] ?? 0) + 1;
-      for (const op of result.ops) if (op.op === 'put') tagRow(op.row, row.id);
-      combiner.add(result.ops, events);
+      combiner.add(result.ops, events, row.id);
       firstEventId ??= row.id;
       lastEventId = row.id;
       events++;
