@@ -260,7 +260,7 @@ export function renderReport(r: BenchResult): string {
     const total = threads.reduce((a, [, v]) => a + v.userMs + v.systemMs, 0);
     out += `\nCPU of the main rsetl run by thread (${secs(total)} user + system; per 100k events ${fixed(r.cpuMsPer100k / 1000, 2)} s)\n`;
     out += table(threads.map(([name, v]) => [`${name}${v.threads > 1 ? ` ×${v.threads}` : ''}`, secs(v.userMs + v.systemMs), pct(v.userMs + v.systemMs, total)]));
-    out += '  other threads: V8 (garbage collection helpers, optimising compiler) and libuv’s pool (gzip deflate); a --cpu-prof profile sees the main thread only\n';
+    out += '  (a --cpu-prof profile sees the main thread only)\n';
   }
   if (r.cpuProfile) {
     const c = r.cpuProfile;
