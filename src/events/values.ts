@@ -1,7 +1,7 @@
 // Pure value conversions used by the transforms. Each mirrors one computation of the reference
 // transform (docs/schema.md#derived-values) and is exact where the reference used
 // BigDecimal or whole-second durations.
-import { formatTimestamp } from '../sql/timestamp.js';
+import { digitsAt, formatTimestamp } from '../sql/timestamp.js';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
@@ -99,17 +99,6 @@ function canonicalMillis(s: string): number {
     digitsAt(s, 17, 19),
     digitsAt(s, 20, 23),
   );
-}
-
-/** The decimal value of `s[from..to)`, or NaN unless every character is an ASCII digit. */
-function digitsAt(s: string, from: number, to: number): number {
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const d = s.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return NaN;
-    v = v * 10 + d;
-  }
-  return v;
 }
 
 /** Days of a month of the proleptic Gregorian calendar (as JavaScript's Date counts them). */

@@ -3,7 +3,7 @@
 // Date, which would apply the host's time zone) and does window arithmetic on integers. 2^53 µs is
 // year 2255, so a JS number is exact.
 
-import { formatTimestamp } from '../sql/timestamp.js';
+import { digitsAt, formatTimestamp } from '../sql/timestamp.js';
 
 const PG_TS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 
@@ -29,22 +29,11 @@ function plainTimestampMicros(t: string): number {
   let frac = 0;
   if (n > 19) {
     if (t.charCodeAt(19) !== 0x2e) return NaN;
-    frac = digits(t, 20, n);
+    frac = digitsAt(t, 20, n);
     for (let i = n; i < 26; i++) frac *= 10; // padEnd(6, '0')
   }
-  const ms = Date.UTC(digits(t, 0, 4), digits(t, 5, 7) - 1, digits(t, 8, 10), digits(t, 11, 13), digits(t, 14, 16), digits(t, 17, 19));
+  const ms = Date.UTC(digitsAt(t, 0, 4), digitsAt(t, 5, 7) - 1, digitsAt(t, 8, 10), digitsAt(t, 11, 13), digitsAt(t, 14, 16), digitsAt(t, 17, 19));
   return ms * 1000 + frac;
-}
-
-/** The decimal value of `t[from..to)`, NaN unless every character is an ASCII digit. */
-function digits(t: string, from: number, to: number): number {
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const d = t.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return NaN;
-    v = v * 10 + d;
-  }
-  return v;
 }
 
 export function formatPgTimestamp(micros: number): string {

@@ -11,3 +11,17 @@ export function formatTimestamp(ms: number): string {
     `${pad(t.getUTCHours(), 2)}:${pad(t.getUTCMinutes(), 2)}:${pad(t.getUTCSeconds(), 2)}.${pad(t.getUTCMilliseconds(), 3)}`
   );
 }
+
+/**
+ * The decimal value of `s[from..to)`, or NaN unless every character is an ASCII digit: the
+ * timestamp parsers read fixed-position fields with it, without a regex or a substring per field.
+ */
+export function digitsAt(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
