@@ -7,31 +7,14 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { configKeyPaths } from '../../src/config/schema.js';
+import { tableRowsAfter } from './markdown-table.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC = 'docs/configuration.md';
 
-/** The rows of the first markdown table after `<a id="anchor"></a>`, split into trimmed cells. */
-export function tableRowsAfter(markdown: string, anchor: string): { header: string[]; rows: string[][] } {
-  const at = markdown.indexOf(`<a id="${anchor}"></a>`);
-  if (at < 0) throw new Error(`no anchor <a id="${anchor}"></a>`);
-  const lines = markdown.slice(at).split('\n');
-  const first = lines.findIndex((l) => l.trimStart().startsWith('|'));
-  if (first < 0) throw new Error(`no table after #${anchor}`);
-  const block: string[] = [];
-  for (const l of lines.slice(first)) {
-    if (!l.trimStart().startsWith('|')) break;
-    block.push(l.trim());
-  }
-  const cells = (l: string) => l.replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
-  const [head, separator, ...body] = block;
-  if (!head || !separator || !/^\|[\s:|-]+\|$/.test(separator)) throw new Error(`malformed table after #${anchor}`);
-  return { header: cells(head), rows: body.map(cells) };
-}
-
 /** The keys the configuration table names, one per row (the first `code` span of the first cell). */
 export function documentedKeys(markdown: string): string[] {
-  const { header, rows } = tableRowsAfter(markdown, 'keys');
+  const { header, rows } = tableRowsAfter(markdown, 'keys', DOC);
   expect(header).toEqual(['key', 'type', 'default', 'meaning']);
   return rows.map((r) => /^`([^`]+)`$/.exec(r[0] ?? '')?.[1] ?? `<not one key: ${r[0]}>`);
 }
@@ -51,7 +34,7 @@ describe(`${DOC}, the table of every key`, () => {
   });
 
   it('gives every key a type, a default (or —) and a meaning', () => {
-    for (const row of tableRowsAfter(markdown, 'keys').rows) {
+    for (const row of tableRowsAfter(markdown, 'keys', DOC).rows) {
       expect(row, row[0]).toHaveLength(4);
       for (const cell of row) expect(cell, row[0]).not.toBe('');
     }

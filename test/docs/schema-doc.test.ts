@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { HANDLERS_BY_TYPE, IGNORED_EVENT_TYPES } from '../../src/events/registry.js';
 import { keyOf, TABLE_DEFS, type TableDef } from '../../src/model/tables.js';
 import { VIEWS } from '../../src/model/views.js';
+import { tableRowsAfter } from './markdown-table.js';
 
 const DOC = 'docs/schema.md';
 const markdown = readFileSync(fileURLToPath(new URL(`../../${DOC}`, import.meta.url)), 'utf8');
@@ -20,20 +21,7 @@ interface DocTable {
 
 /** The first markdown table after the anchor `<a id="…"></a>`: its header cells and body rows. */
 function tableAfter(anchor: string): DocTable {
-  const at = markdown.indexOf(`<a id="${anchor}"></a>`);
-  if (at < 0) throw new Error(`${DOC} has no anchor <a id="${anchor}"></a>`);
-  const lines = markdown.slice(at).split('\n');
-  const first = lines.findIndex((l) => l.trimStart().startsWith('|'));
-  if (first < 0) throw new Error(`${DOC}: no table after #${anchor}`);
-  const block: string[] = [];
-  for (const l of lines.slice(first)) {
-    if (!l.trimStart().startsWith('|')) break;
-    block.push(l.trim());
-  }
-  const cells = (l: string) => l.replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
-  const [head, separator, ...body] = block;
-  if (!head || !separator || !/^\|[\s:|-]+\|$/.test(separator)) throw new Error(`${DOC}: malformed table after #${anchor}`);
-  return { header: cells(head), rows: body.map(cells) };
+  return tableRowsAfter(markdown, anchor, DOC);
 }
 
 /** The `code` spans of a cell, in order. */
