@@ -39,11 +39,7 @@ describe.each(['serializable', 'snapshot'] as const)('Redshift isolation %s', (i
     env = await startFaultEnv({ stream, redshift: { isolation } });
     // Each COPY costs 150 ms on this stand-in: a load of 40 events takes a second or two.
     slow = await env.slowStandin({ copyMs: 150 });
-    slowConfig = await env.writeConfig('slow.json', (c) => {
-      const u = new URL(c.redshift.url);
-      u.port = String(slow.port);
-      c.redshift.url = u.toString();
-    });
+    slowConfig = await env.configFor(slow, 'slow.json');
   });
   afterAll(async () => {
     await env?.stop();
@@ -129,11 +125,7 @@ describe.each(['serializable', 'snapshot'] as const)('Redshift isolation %s', (i
       // a COPY, so the load cannot commit, nor the process stop on its own after the first signal,
       // for half a minute. An exit within seconds of the second signal is the forced one.
       const stalled = await env.slowStandin({ copyMs: 30_000 });
-      const stalledConfig = await env.writeConfig('stalled.json', (c) => {
-        const u = new URL(c.redshift.url);
-        u.port = String(stalled.port);
-        c.redshift.url = u.toString();
-      });
+      const stalledConfig = await env.configFor(stalled, 'stalled.json');
       const bus = await env.newBus('two_signals');
       // Cut at 45 s (before the test's own timeout) should the second signal not force the exit.
       const run = env.spawn(['poll', '--bus', bus.schema, '--json'], { config: stalledConfig, env: windowEnv(40), timeoutMs: 45_000 });

@@ -48,11 +48,7 @@ describe('scenario 1: killed inside the load transaction (after COPY, before COM
   it('SIGKILL from outside during a slow COPY (scenario 1), while it holds the bus lock: the next poll proceeds at once (scenario 14)', async () => {
     const bus = await env.newBus('slow_copy');
     const slow = await env.slowStandin({ copyMs: 5_000 });
-    const slowConfig = await env.writeConfig('slow.json', (c) => {
-      const u = new URL(c.redshift.url);
-      u.port = String(slow.port);
-      c.redshift.url = u.toString();
-    });
+    const slowConfig = await env.configFor(slow, 'slow.json');
     const run = env.spawn(['poll', '--bus', bus.schema], { config: slowConfig });
     await waitFor('the load transaction to hold its LOCK', () => ledgerLocked(env, bus));
     expect(await busLocked(env, bus)).toBe(true);

@@ -70,6 +70,8 @@ export interface FaultEnv {
   pump(bus: Bus): Promise<void>;
   /** A second stand-in on the same backing database and S3, slowed down (same isolation and flavour). */
   slowStandin(latency: { statementMs?: number; copyMs?: number }): Promise<RedshiftStandin>;
+  /** A config file like the file's own, with Redshift reached through `standin` (its port). */
+  configFor(standin: RedshiftStandin, name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -199,6 +201,13 @@ export async function startFaultEnv(opts: FaultEnvOptions = {}): Promise<FaultEn
       });
       standins.push(s);
       return s;
+    },
+    configFor(standin, name) {
+      return this.writeConfig(name, (c) => {
+        const u = new URL(c.redshift.url);
+        u.port = String(standin.port);
+        c.redshift.url = u.toString();
+      });
     },
     async stop() {
       for (const s of standins) await s.close().catch(() => undefined);

@@ -24,11 +24,7 @@ beforeAll(async () => {
   env = await startFaultEnv({ stream, redshift: { isolation: 'serializable' } });
   // Each COPY costs 100 ms on this stand-in: a bus's loads take seconds, so buses overlap.
   slow = await env.slowStandin({ copyMs: 100 });
-  slowConfig = await env.writeConfig('slow.json', (c) => {
-    const u = new URL(c.redshift.url);
-    u.port = String(slow.port);
-    c.redshift.url = u.toString();
-  });
+  slowConfig = await env.configFor(slow, 'slow.json');
 });
 afterAll(async () => {
   await env?.stop();

@@ -114,11 +114,7 @@ describe('the source lost in the middle of a poll', () => {
   it('exits 69 (unreachable, not "a bug in rsetl"), records the failure on the bus, and the next poll loads nothing twice', async () => {
     const bus = await env.newBus('source_lost');
     const slow = await env.slowStandin({ statementMs: 150 });
-    const config = await env.writeConfig('slow.json', (c) => {
-      const u = new URL(c.redshift.url);
-      u.port = String(new URL(slow.url).port);
-      c.redshift.url = u.toString();
-    });
+    const config = await env.configFor(slow, 'slow.json');
     const { done } = env.spawn(['poll', '--bus', bus.schema], { config });
     // While the load's statements run in Redshift, the source ends the poll's own sessions.
     const admin = new pg.Client({ connectionString: env.t.stack.sourceUrl });
