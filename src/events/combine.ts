@@ -22,7 +22,7 @@
 // as literals and 75 MB as objects built with spreads (V8 gives every `{ ...a, b }` a hidden class
 // of its own). An object is also six or more heap objects that each full garbage collection of the
 // load walks again; a string is one, never scanned. Rows become objects again only while the
-// result is iterated, one at a time. (The last few thousand puts of a merged table wait as arrays
+// result is iterated, one at a time. (The last few hundred puts of a merged table wait as arrays
 // before they are packed: a key put again meanwhile is never packed in vain; see keyed.)
 import { TABLES, tableByName, type TableDef, type TableName } from '../model/tables.js';
 import { EVENT_OF } from './event-origin.js';
@@ -135,8 +135,12 @@ function compiledLayout(columns: readonly string[]): CompiledLayout {
   return c;
 }
 
-/** Puts of a table whose values wait unpacked at most (see keyed). */
-const KEEP_WINDOW = 4096;
+/**
+ * Puts of a table whose values wait unpacked at most (see keyed). Short on purpose: values that
+ * wait longer outlive young-generation collections and are copied to the old generation, only to
+ * be dropped there (a window of 4,096 cost more in garbage collection than it saved in packing).
+ */
+const KEEP_WINDOW = 256;
 
 /** A key deleted by the load (key columns only). */
 class Deleted {
@@ -282,10 +286,10 @@ function keyed(
   /**
    * `merge` returns values unpacked; they are packed (layout.keep) once KEEP_WINDOW more puts have
    * come. The same key is often put again soon (a learner's user row with each of their events,
-   * the progress of a lesson's ancestors with each progress event): packing every put, as before,
-   * turned about a third of the load's keyed puts into JSON that the next put of the key threw
-   * away. At most KEEP_WINDOW rows per table wait unpacked; a row still unpacked at the end is
-   * read as it is (unpack takes both forms).
+   * the progress of a lesson's ancestors with each progress event): packing every put made JSON
+   * that the next put of the key threw away (in the bench's stream a tenth of the keyed puts
+   * come again within 256 puts). At most KEEP_WINDOW rows per table wait unpacked; a row still
+   * unpacked at the end is read as it is (unpack takes both forms).
    */
   deferred = false,
 ): TableState {
