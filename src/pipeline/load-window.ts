@@ -313,6 +313,7 @@ async function finishLoad(
     windowIds: next.ids,
     loadId: outcome === 'loaded' ? loadId : null,
     intervalSeconds: settings.intervalSeconds,
+    elapsedSeconds: (Date.now() - started) / 1000,
     // A fast-forward delivered what the committed load read, as the ledger records it.
     delivered: 'events' in wm ? wm.events : x.events,
     // Recorded with the watermark: the days are generated after the commit and retried on the

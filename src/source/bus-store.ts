@@ -288,6 +288,11 @@ export class BusStore {
       windowIds: string[];
       loadId: string | null;
       intervalSeconds: number;
+      /**
+       * How long the load took: the next one is due an interval after this one began, not after it
+       * ended (docs/design.md#schedule), so a cron or loop period is not stretched by load time.
+       */
+      elapsedSeconds?: number;
       delivered: number;
       snapshotDays?: string[];
       replayedLoadId?: string | null;
@@ -305,7 +310,7 @@ export class BusStore {
        update ${this.q}.bus set window_time = $2::timestamp, window_ids = $3::bigint[], failure_count = 0, blocked = false,
          pending_snapshot_days = array(select distinct d from unnest(pending_snapshot_days || $7::date[]) d order by d),
          last_load_id = coalesce($4, last_load_id), last_success_at = now(), last_error = null, last_error_at = null,
-         scheduled = now() + make_interval(secs => $5),
+         scheduled = now() + make_interval(secs => greatest($5::float8 - $11::float8, 0)),
          read_snapshot = $9,
          statistics = statistics || jsonb_build_object(
            'delivered', coalesce((statistics->>'delivered')::bigint, 0) + $6,
@@ -322,6 +327,7 @@ export class BusStore {
         next.replayedLoadId ?? null,
         next.readSnapshot ?? null,
         next.lateEvents ?? 0,
+        next.elapsedSeconds ?? 0,
       ],
     );
   }

@@ -3,6 +3,7 @@
 // oracle, per bus); no more loads are in flight than the limit (read from the run log's
 // started_at/finished_at); a failing bus leaves the others alone; --max-seconds and SIGTERM start
 // no new bus and let the loads in flight finish; a bad --concurrency is a usage error.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedshiftStandin } from '../../src/localstack/redshift-standin/index.js';
 import {
@@ -183,6 +184,21 @@ describe('a poll with --concurrency', () => {
     expect(loadedEvents!.n).toBeGreaterThan(0);
     expect(loadedEvents!.n).toBeLessThan(stream.length);
   }, 180_000);
+
+  it('the schedule is fixed-rate: the next load is due an interval after this one began, not after it ended', async () => {
+    const [bus] = await busesWithLag('fixed_rate', [0]);
+    const r = await env.cli(['poll', '--bus', bus!.schema], { config: slowConfig });
+    expect(r.status, r.stderr).toBe(0);
+    const [run] = await runRows([bus!]);
+    const row = await busRow(env, bus!);
+    const interval = 1000 * Number(row.interval_seconds ?? JSON.parse(readFileSync(slowConfig, 'utf8')).poll?.intervalSeconds ?? 240);
+    const took = run!.finished_at.getTime() - run!.started_at.getTime();
+    // Slow COPYs make the load long enough to tell the two rules apart.
+    expect(took).toBeGreaterThan(1000);
+    const due = (row.scheduled as Date).getTime();
+    expect(Math.abs(due - (run!.started_at.getTime() + interval))).toBeLessThan(500);
+    expect(due).toBeLessThan(run!.finished_at.getTime() + interval - took / 2);
+  }, 60_000);
 
   it('--concurrency 0, 65 or abc is a usage error (64) that changes nothing', async () => {
     for (const value of ['0', '65', 'abc', '2.5']) {
