@@ -30,6 +30,8 @@ export interface BenchArgs {
   buses: number;
   eventsPerBus: number;
   manyBusesConcurrency: number;
+  /** poll.copyConcurrency of both many-buses runs. */
+  manyBusesCopyConcurrency: number;
   /** Its latency model on top of statement/COPY: each commit's turn in the commit queue, WLM slots (0 = unlimited). */
   latencyCommitMs: number;
   wlmSlots: number;
@@ -65,6 +67,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --buses N                   many buses: how many buses (default 40)
   --events-per-bus N          many buses: events in each bus's backlog (default 5000)
   --many-buses-concurrency N  many buses: the concurrent run's rsetl poll --concurrency, at most 64 (default 4)
+  --many-buses-copy-concurrency N  many buses: poll.copyConcurrency of both runs, at most 16 (default 1: the figure is about buses side by side)
   --latency-commit MS         many buses: each commit's turn in the cluster-wide commit queue (default 500)
   --wlm-slots N               many buses: statements running at once across sessions, 0 = unlimited (default 5)
   --skip-freshness            no freshness run (poll --loop under a steady stream, latency model; also left out by --skip-latency)
@@ -108,6 +111,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       buses: { type: 'string' },
       'events-per-bus': { type: 'string' },
       'many-buses-concurrency': { type: 'string' },
+      'many-buses-copy-concurrency': { type: 'string' },
       'latency-commit': { type: 'string' },
       'wlm-slots': { type: 'string' },
       'idle-loop-seconds': { type: 'string' },
@@ -141,6 +145,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     buses: positiveInt('buses', values.buses, 40),
     eventsPerBus: positiveInt('events-per-bus', values['events-per-bus'], 5000),
     manyBusesConcurrency: Math.min(64, positiveInt('many-buses-concurrency', values['many-buses-concurrency'], 4)),
+    manyBusesCopyConcurrency: Math.min(16, positiveInt('many-buses-copy-concurrency', values['many-buses-copy-concurrency'], 1)),
     latencyCommitMs: positiveInt('latency-commit', values['latency-commit'], 500, 0),
     wlmSlots: positiveInt('wlm-slots', values['wlm-slots'], 5, 0),
     idleLoopSeconds: positiveInt('idle-loop-seconds', values['idle-loop-seconds'], 30),

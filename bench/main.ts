@@ -311,6 +311,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
       buses: args.buses,
       eventsPerBus: args.eventsPerBus,
       concurrency: args.manyBusesConcurrency,
+      copyConcurrency: args.manyBusesCopyConcurrency,
       latency: { statementMs: args.latencyStatementMs, copyMs: args.latencyCopyMs, commitMs: args.latencyCommitMs, maxConcurrentStatements: args.wlmSlots },
       childNodeOptions: args.childNodeOptions,
     }, log);

@@ -23,6 +23,11 @@ export interface ManyBusesOptions {
   eventsPerBus: number;
   /** The concurrent run's --concurrency (the other run uses 1). */
   concurrency: number;
+  /**
+   * poll.copyConcurrency of both runs. 1 by default: the figure is about buses side by side, and
+   * with COPY lanes one bus alone already keeps several of the cluster's WLM slots busy.
+   */
+  copyConcurrency: number;
   latency: Required<StandinLatency>;
   childNodeOptions: string[];
 }
@@ -164,7 +169,7 @@ async function measure(
   let stack: LocalStack | undefined = await startLocalStack({ dataDir: join(dir, 'stack'), sourceUrl, backingUrl, latency: opts.latency });
   const stopStack = onCleanup(`stop the many-buses ${tag} stack`, () => stack?.stop());
   try {
-    const config = await writeChildConfig(stack.config, sourceUrl, { intervalSeconds: 240 }, join(dir, 'poll.config.json'));
+    const config = await writeChildConfig(stack.config, sourceUrl, { intervalSeconds: 240, copyConcurrency: opts.copyConcurrency }, join(dir, 'poll.config.json'));
     const expected = opts.buses * opts.eventsPerBus;
     const children: ChildRun[] = [];
     let rows: RunRow[] = [];
@@ -227,7 +232,7 @@ export async function manyBusesScenario(server: LocalPostgres, work: string, opt
   const l = opts.latency;
   log(
     `many buses: ${opts.buses} buses × ${opts.eventsPerBus} events, latency ${l.statementMs} ms per statement, ${l.copyMs} ms per COPY, ` +
-      `${l.commitMs} ms per commit (one at a time), ${l.maxConcurrentStatements || 'unlimited'} WLM slots; concurrency 1, then ${opts.concurrency}`,
+      `${l.commitMs} ms per commit (one at a time), ${l.maxConcurrentStatements || 'unlimited'} WLM slots, poll.copyConcurrency ${opts.copyConcurrency}; concurrency 1, then ${opts.concurrency}`,
   );
   const serial = await measure(server, prepared, 1, work, opts, log);
   const concurrent = await measure(server, prepared, opts.concurrency, work, opts, log);

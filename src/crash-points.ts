@@ -10,6 +10,8 @@
 export type CrashPoint =
   | 'after-stage'
   | 'after-copy'
+  /** COPY lanes: every lane committed its stage tables; the load's own transaction has not begun. */
+  | 'after-lanes'
   | 'before-commit'
   | 'after-commit'
   | 'after-advance'

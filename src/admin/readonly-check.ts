@@ -69,6 +69,8 @@ export async function checkReadonly(s: WarehouseSession, schema: string, group: 
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p')
         -- A materialized view's backing table (mv_tbl__<name>__0) is Redshift's, read through the MV.
         AND left(c.relname, 8) <> 'mv_tbl__'
+        -- A load's COPY lane stage lives for seconds and is never read (docs/design.md#copy-lanes).
+        AND left(c.relname, 12) <> 'rsetl_stage_'
       ORDER BY c.relname`,
     [schema],
   );

@@ -277,6 +277,11 @@ const pollSection = z
       invalidEvents: z.enum(['block', 'dead-letter'], { error: 'must be "block" or "dead-letter"' }).default('block'),
       /** Due buses `rsetl poll` loads at once (each on its own source and Redshift sessions), oldest lag first. */
       concurrency: int(1, 64).default(4),
+      /**
+       * COPYs one load runs side by side, each lane a Redshift session of its own loading permanent
+       * stage tables (docs/design.md#copy-lanes); 1 runs every COPY in the load's own transaction.
+       */
+      copyConcurrency: int(1, 16).default(4),
     },
     { error: 'must be an object' },
   )

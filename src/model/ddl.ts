@@ -18,13 +18,15 @@ export function createTableSql(t: TableDef, opts: { ifNotExists?: boolean } = {}
 }
 
 /**
- * A load's temp stage for a table whose staged file also carries key ops: every column nullable
+ * A load's stage for a table whose staged file also carries key ops: every column nullable
  * (a key row has only its key), the extra columns appended, and the target's DISTKEY so the
- * stage joins its target slice-locally.
+ * stage joins its target slice-locally. A temp table by default; a permanent one without backup
+ * for a COPY lane, whose stage another session reads (docs/design.md#copy-lanes).
  */
-export function stageTableSql(t: TableDef, stage: string, columns: Readonly<Record<string, ColumnDef>>): string {
+export function stageTableSql(t: TableDef, stage: string, columns: Readonly<Record<string, ColumnDef>>, opts: { permanent?: boolean } = {}): string {
   const cols = Object.entries(columns).map(([name, c]) => `${ident(name)} ${sqlType(c)}`);
-  return `CREATE TEMP TABLE ${ident(stage)} (${cols.join(', ')})${t.distKey ? ` DISTKEY (${ident(t.distKey)})` : ''}`;
+  const dist = t.distKey ? ` DISTKEY (${ident(t.distKey)})` : '';
+  return opts.permanent ? `CREATE TABLE ${ident(stage)} (${cols.join(', ')}) BACKUP NO${dist}` : `CREATE TEMP TABLE ${ident(stage)} (${cols.join(', ')})${dist}`;
 }
 
 /** Every table's DDL, in the reference's creation order. */

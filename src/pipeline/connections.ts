@@ -84,5 +84,6 @@ export function settingsFrom(config: RsetlConfig, limit: number, opts: { dryRun?
     ...(config.s3.region && config.redshift.region && config.s3.region !== config.redshift.region ? { s3Region: config.s3.region } : {}),
     partSizeBytes: config.s3.partSizeMb * 1024 * 1024,
     uploadConcurrency: config.s3.uploadConcurrency,
+    copyConcurrency: config.poll.copyConcurrency,
   };
 }

@@ -21,7 +21,8 @@ import { extract, type Extracted, type ExtractDeps } from './extract.js';
 import type { ProgressSink } from './load-progress.js';
 import { replayFromIds } from './dead-letter-replay.js';
 import { committedLoad, type LedgerEntry } from '../warehouse/ledger.js';
-import { applyLoad, type LoadResult, type StagedTableWork } from '../warehouse/load.js';
+import { applyLoad, inLoadOrder, type CopySettings, type LoadResult, type StagedTableWork } from '../warehouse/load.js';
+import { applyLoadInLanes } from '../warehouse/load-lanes.js';
 import type { WarehouseSession } from '../warehouse/session.js';
 
 export interface LoadSettings {
@@ -41,6 +42,8 @@ export interface LoadSettings {
   uploadConcurrency: number;
   /** Uncompressed NDJSON bytes per part file. */
   partBytes?: number;
+  /** COPYs a load runs side by side (poll.copyConcurrency; docs/design.md#copy-lanes). */
+  copyConcurrency: number;
 }
 
 export interface LoadDeps {
@@ -48,8 +51,10 @@ export interface LoadDeps {
   buses: BusStore;
   objectStore: () => ObjectStore;
   warehouse: () => Promise<WarehouseSession>;
-  /** Drops the cached warehouse session (after a lost connection). */
+  /** Drops the cached warehouse session (after a lost connection), and the COPY lanes' too. */
   resetWarehouse: () => Promise<void>;
+  /** `n` more sessions on the bus's schema for COPY lanes; absent where a load cannot use them (the Data API). */
+  copyLanes?: (n: number) => Promise<WarehouseSession[]>;
   /** How far the load has got (a progress line on a terminal). */
   progress?: ProgressSink;
 }
@@ -219,7 +224,12 @@ async function stageWindow(deps: LoadDeps, bus: Bus, settings: LoadSettings): Pr
 async function applyInWarehouse(run: LoadRun): Promise<{ result: LoadResult; counted: StatementCounts }> {
   const { deps, bus, settings, x, base } = run;
   const w = await deps.warehouse();
-  const before = { statements: w.statements, roundTrips: w.roundTrips, copies: w.copies };
+  const work = workFrom(x);
+  const laneCount = Math.min(settings.copyConcurrency, work.length);
+  const lanes = laneCount > 1 && deps.copyLanes ? await deps.copyLanes(laneCount) : [];
+  const sessions = [w, ...lanes];
+  const count = () => sessions.reduce((a, s) => ({ statements: a.statements + s.statements, roundTrips: a.roundTrips + s.roundTrips, copies: a.copies + s.copies }), { statements: 0, roundTrips: 0, copies: 0 });
+  const before = count();
   const entry: LedgerEntry = {
     busId: bus.id,
     loadId: run.loadId,
@@ -236,23 +246,22 @@ async function applyInWarehouse(run: LoadRun): Promise<{ result: LoadResult; cou
   };
   let result: LoadResult;
   try {
-    const work = workFrom(x);
     const rowsStaged = Object.values(base.tables).reduce((a, n) => a + n, 0);
     let copiesDone = 0;
-    result = await applyLoad(w, entry, work, {
+    const copy: CopySettings = {
       iamRole: settings.iamRole,
       ...(settings.s3Region ? { region: settings.s3Region } : {}),
       onCopied: (table) =>
         deps.progress?.({ busId: bus.id, stage: 'loading', events: x.events, rowsStaged, copiesDone: ++copiesDone, copiesTotal: work.length, table }),
-    });
+      onCopyFailed: (s, e) => explainCopyRefusal(run, s, e),
+    };
+    result = lanes.length > 1 ? await applyLoadInLanes(w, lanes, entry, inLoadOrder(work), copy) : await applyLoad(w, entry, work, copy);
   } catch (e) {
     if (e instanceof WarehouseError && e.failureClass === 'unknown-outcome') result = await settleLostCommit(run, e);
-    else {
-      await explainCopyRefusal(run, w, e);
-      throw withLoad(e, run.loadId, run.keyPrefix, bus);
-    }
+    else throw withLoad(e, run.loadId, run.keyPrefix, bus);
   }
-  const counted = { statements: w.statements - before.statements, roundTrips: w.roundTrips - before.roundTrips, copies: w.copies - before.copies };
+  const after = count();
+  const counted = { statements: after.statements - before.statements, roundTrips: after.roundTrips - before.roundTrips, copies: after.copies - before.copies };
   return { result, counted };
 }
 

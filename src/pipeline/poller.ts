@@ -6,7 +6,7 @@ import { EventError, isRsetlError, messageOf, StoppedError, WarehouseError } fro
 import { isConnectionError, unreachable } from '../warehouse/errors.js';
 import { BusStore, findBusesAmong, type Bus, type RunRecord } from '../source/bus-store.js';
 import { retryDelaySeconds } from './backoff.js';
-import { loadNextWindow, type LoadOutcome } from './load-window.js';
+import { loadNextWindow, type LoadDeps, type LoadOutcome } from './load-window.js';
 import type { ProgressSink } from './load-progress.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
 import { connectSource, settingsFrom, type Connections } from './connections.js';
@@ -95,7 +95,8 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
   const store = new BusStore(client, config.source.controlSchema);
   let bus = await store.getBus(busId);
   let warehouse: Awaited<ReturnType<Connections['warehouse']>> | undefined;
-  const deps = {
+  let lanes: WarehouseSession[] = [];
+  const deps: LoadDeps = {
     source: client,
     buses: store,
     objectStore: conn.objectStore,
@@ -105,7 +106,18 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
     resetWarehouse: async () => {
       await warehouse?.close();
       warehouse = undefined;
+      const closing = lanes;
+      lanes = [];
+      await Promise.all(closing.map((l) => l.close().catch(() => undefined)));
     },
+    // Opened when a load first has several tables to COPY, kept for the bus's next loads. The Data
+    // API runs a statement per call, so lanes would be calls side by side with no session of their own.
+    ...(config.redshift.transport !== 'data-api' && {
+      copyLanes: async (n: number) => {
+        if (lanes.length < n) lanes.push(...(await Promise.all(Array.from({ length: n - lanes.length }, () => conn.warehouse(bus!.schemaName)))));
+        return lanes.slice(0, n);
+      },
+    }),
     ...(opts.onProgress && { progress: opts.onProgress }),
   };
   try {

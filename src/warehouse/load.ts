@@ -29,6 +29,31 @@ export interface CopySettings {
   region?: string;
   /** After each table's COPY and write rule (progress on a terminal). */
   onCopied?: (table: string) => void;
+  /** A COPY failed and was rolled back; `s` ran it (a diagnosis reads that session's load errors). */
+  onCopyFailed?: (s: WarehouseSession, e: unknown) => Promise<void>;
+}
+
+/** The touched tables in the reference's order of operations (model/tables.ts). */
+export function inLoadOrder(work: readonly StagedTableWork[]): StagedTableWork[] {
+  const byName = new Map(work.map((w) => [w.table.name, w]));
+  return TABLE_DEFS.map((t) => byName.get(t.name)).filter((w): w is StagedTableWork => w !== undefined);
+}
+
+/** True when a table's COPY goes to a stage table and its rule applies it (not a plain append). */
+export const needsStage = (w: StagedTableWork): boolean => !copiesDirect(w.table) || w.keyOps !== undefined;
+
+/** The statements that apply a staged table (its key operations, then its write rule). */
+export function applyStageStatements(w: StagedTableWork, stage: string): string[] {
+  const t = w.table;
+  return [
+    ...(w.keyOps ? keyOpStatements(t, stage, keyOf(t) ?? ['id'], w.keyOps) : []),
+    ...(!w.keyOps || w.keyOps.puts > 0 ? ruleStatements({ table: t, stage }) : []),
+  ];
+}
+
+/** The COPY of a table's staged file into `table` (its target or a stage). */
+export function copyIntoSql(table: string, w: StagedTableWork, copy: CopySettings): string {
+  return copySql({ table, manifestUrl: w.staged.manifestUrl, iamRole: copy.iamRole, ...(copy.region && { region: copy.region }) });
 }
 
 /**
@@ -36,7 +61,8 @@ export interface CopySettings {
  * LOCK, the ledger check and every temp stage table), then per table its COPY (alone: its row count
  * is checked) and, for a staged table, one batch of its write rule; one batch writes the ledger row
  * and drops the stage tables; COMMIT goes alone (its outcome may need the ledger). Over the Data
- * API, which runs one statement per call, the batches go statement by statement.
+ * API, which runs one statement per call, the batches go statement by statement. With COPY lanes
+ * the COPYs run side by side before the transaction instead (applyLoadInLanes).
  */
 export async function applyLoad(
   s: WarehouseSession,
@@ -44,20 +70,14 @@ export async function applyLoad(
   work: StagedTableWork[],
   copy: CopySettings,
 ): Promise<LoadResult> {
-  // Walk tables in the reference's order of operations (model/tables.ts).
-  const byName = new Map(work.map((w) => [w.table.name, w]));
-  const ordered = TABLE_DEFS.map((t) => byName.get(t.name)).filter((w): w is StagedTableWork => w !== undefined);
-  const staged = ordered.filter((w) => !copiesDirect(w.table) || w.keyOps);
+  const ordered = inLoadOrder(work);
+  const staged = ordered.filter(needsStage);
   const stageOf = (t: TableDef) => `rsetl_stage_${t.name}`;
-  const copyInto = (table: string, w: StagedTableWork) =>
-    copySql({ table, manifestUrl: w.staged.manifestUrl, iamRole: copy.iamRole, ...(copy.region && { region: copy.region }) });
   s.label(`rsetl:${entry.loadId}`);
   try {
     const opened = await s.batch([
       'BEGIN',
-      // Locking the ledger first, then the targets in one fixed order, makes concurrent writers to
-      // this schema queue instead of failing with serializable isolation error 1023 (docs/design.md#concurrency).
-      `LOCK ${[LEDGER_TABLE, ...ordered.map((w) => w.table.name)].map(ident).join(', ')}`,
+      lockSql(ordered),
       findByStartSql(entry.busId, watermarkHash(entry.busId, entry.windowFrom, entry.windowFromIds)),
       // Created before the ledger says whether they are needed: a load found done rolls them back.
       ...staged.map((w) => (w.keyOps ? stageTableSql(w.table, stageOf(w.table), columnsWithOp(w.table)) : `CREATE TEMP TABLE ${ident(stageOf(w.table))} (LIKE ${ident(w.table.name)})`)),
@@ -70,14 +90,11 @@ export async function applyLoad(
     for (const w of ordered) {
       const t = w.table;
       if (!staged.includes(w)) {
-        await copyAll(s, copyInto(t.name, w), w.staged);
+        await copyOrExplain(s, copyIntoSql(t.name, w, copy), w.staged, copy);
       } else {
         const stage = stageOf(t);
-        await copyAll(s, copyInto(stage, w), w.staged);
-        await s.batch([
-          ...(w.keyOps ? keyOpStatements(t, stage, keyOf(t) ?? ['id'], w.keyOps) : []),
-          ...(!w.keyOps || w.keyOps.puts > 0 ? ruleStatements({ table: t, stage }) : []),
-        ]);
+        await copyOrExplain(s, copyIntoSql(stage, w, copy), w.staged, copy);
+        await s.batch(applyStageStatements(w, stage));
       }
       copy.onCopied?.(t.name);
       crashPoint('after-copy');
@@ -93,6 +110,25 @@ export async function applyLoad(
 }
 
 /**
+ * Locking the ledger first, then the targets in one fixed order, makes concurrent writers to this
+ * schema queue instead of failing with serializable isolation error 1023 (docs/design.md#concurrency).
+ */
+export function lockSql(ordered: readonly StagedTableWork[]): string {
+  return `LOCK ${[LEDGER_TABLE, ...ordered.map((w) => w.table.name)].map(ident).join(', ')}`;
+}
+
+/** A COPY whose failure is explained (copy.onCopyFailed) on the session that ran it, after its rollback. */
+export async function copyOrExplain(s: WarehouseSession, sql: string, staged: StagedTable, copy: CopySettings): Promise<void> {
+  try {
+    await copyAll(s, sql, staged);
+  } catch (e) {
+    await s.rollback();
+    await copy.onCopyFailed?.(s, e);
+    throw e;
+  }
+}
+
+/**
  * Runs a COPY and checks it loaded every line rsetl staged. With MAXERROR 0 and a manifest of
  * mandatory files a COPY cannot skip rows, but it loads whatever the objects hold when it reads
  * them: an object cut short, replaced or rewritten after rsetl wrote it would load less, silently.
@@ -100,7 +136,7 @@ export async function applyLoad(
  * missing or disagrees (Redshift descends from PostgreSQL 8.0, whose tag was a bare `COPY`),
  * pg_last_copy_count(), Redshift's documented count of the session's last COPY, decides.
  */
-async function copyAll(s: WarehouseSession, sql: string, staged: StagedTable): Promise<void> {
+export async function copyAll(s: WarehouseSession, sql: string, staged: StagedTable): Promise<void> {
   const r = await s.query(sql);
   if (r.rowCount === staged.rows) return;
   const loaded = Number((await s.query<{ n: string }>('SELECT pg_last_copy_count() AS n')).rows[0]?.n);

@@ -43,6 +43,7 @@ describe('config schema', () => {
       lockTimeoutSeconds: 1,
       invalidEvents: 'block',
       concurrency: 4,
+      copyConcurrency: 4,
     });
     expect(c.dev).toEqual({ dataDir: '.rsetl' });
   });

@@ -2,7 +2,9 @@
 // outcomes: COMMIT ran, or never arrived), reset in the middle of the load transaction, a server
 // that stops answering (the statement deadline), and the serializable isolation error 1023 (and a
 // deadlock). Faults come from the stand-in
-// (`injectFault`) and from the TCP fault proxy between rsetl and the stand-in.
+// (`injectFault`) and from the TCP fault proxy between rsetl and the stand-in. These scenarios are
+// about the load's own transaction, so its COPYs run in it (poll.copyConcurrency 1); the same
+// faults in a COPY lane (docs/design.md#copy-lanes) are the last block.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, targetOf, type FaultProxy } from '../support/fault-proxy.js';
 import { busRow, expectOracle, ledgerRows, settled, startFaultEnv, waitFor, windowEnv, type Bus, type CliResult, type FaultEnv } from './harness.js';
@@ -10,14 +12,21 @@ import { busRow, expectOracle, ledgerRows, settled, startFaultEnv, waitFor, wind
 let env: FaultEnv;
 let proxy: FaultProxy;
 let proxied: string;
+let lanes: string;
+let lanesProxied: string;
 
 /** The simple-query message of COMMIT, as pg sends it: 'Q', int32 length, the text, NUL. */
 const COMMIT = /Q[\s\S]{4}COMMIT\x00/;
 
 beforeAll(async () => {
-  env = await startFaultEnv();
+  env = await startFaultEnv({ poll: { copyConcurrency: 1 } });
   proxy = await startFaultProxy({ target: targetOf(env.t.stack.redshiftUrl) });
   proxied = await env.writeConfig('proxied.json', (c) => (c.redshift.url = proxy.url(c.redshift.url)));
+  lanes = await env.writeConfig('lanes.json', (c) => (c.poll.copyConcurrency = 4));
+  lanesProxied = await env.writeConfig('lanes-proxied.json', (c) => {
+    c.redshift.url = proxy.url(c.redshift.url);
+    c.poll.copyConcurrency = 4;
+  });
 });
 afterEach(() => {
   env.t.stack.standin.clearFaults();
@@ -174,5 +183,42 @@ describe('scenario 8: serializable isolation violation (1023) and deadlock', () 
     // The load's LOCK travels in its opening batch, `BEGIN;\nLOCK …` (src/warehouse/load.ts).
     env.t.stack.standin.injectFault({ match: /^BEGIN;\s*LOCK /, error: { code: '40P01', message: 'deadlock detected' } });
     await expectFailedThenRecovers(bus, await poll(bus), 'transient');
+  });
+});
+
+describe('the same faults in a COPY lane', () => {
+  const laneStages = async (bus: Bus) =>
+    (await env.t.warehouse(`select count(*)::int as n from pg_tables where schemaname = $1 and tablename like 'rsetl\\_stage\\_%'`, [bus.schema]))[0]!.n as number;
+
+  /** A lane failed: the load never began its transaction, every stage table is gone, the next poll loads once. */
+  async function expectLaneFailure(bus: Bus, r: CliResult, failureClass: string | RegExp, statement: RegExp): Promise<void> {
+    expect(summaryOf(r).buses[0]!.error?.message, r.stdout).toBeDefined();
+    expect(JSON.stringify(summaryOf(r).buses[0]!.error), r.stdout).toMatch(statement);
+    expect(await laneStages(bus), 'stage tables after the failed poll').toBe(0);
+    await expectFailedThenRecovers(bus, r, failureClass);
+    expect(await laneStages(bus), 'stage tables after the next poll').toBe(0);
+  }
+
+  it("a lane's connection dropped after its COMMIT ran (its stages committed): transient, nothing applied, the stages dropped, loaded once later", async () => {
+    const bus = await env.newBus('lane_commit_after');
+    // The first COMMIT of a load with lanes is a lane's: the load's own comes after every lane's.
+    env.t.stack.standin.injectFault({ match: /^COMMIT/i, dropConnection: 'after' });
+    await expectLaneFailure(bus, await poll(bus, lanes), 'transient', /"statement":"COMMIT"/);
+  });
+
+  it("reset during a lane's COPY: transient, nothing applied, no stage left, loaded once later", async () => {
+    const bus = await env.newBus('lane_reset_copy');
+    proxy.onClientData(/COPY "?rsetl_stage_b\d+_pagenavevent/, 'reset', { deliver: true });
+    const r = await poll(bus, lanesProxied);
+    expect(proxy.stats.triggered).toBeGreaterThan(0);
+    await expectLaneFailure(bus, r, 'transient', /COPY/);
+  });
+
+  it("1023 on a lane's COPY: transient, the other lanes' stages dropped, loaded once later", async () => {
+    const bus = await env.newBus('lane_iso_copy');
+    env.t.stack.standin.injectFault({ match: /^COPY "?rsetl_stage_b\d+_pagenavevent/, error: { code: 'XX000', message: '1023 Serializable isolation violation on table - 156789' } });
+    const r = await poll(bus, lanes);
+    expect(r.stdout).toContain('1023');
+    await expectLaneFailure(bus, r, 'transient', /COPY/);
   });
 });

@@ -14,7 +14,7 @@ import type { DemoEvent } from '../../src/demo/generator.js';
 import type { RedshiftStandin, StandinIsolation } from '../../src/localstack/redshift-standin/index.js';
 import { pollOnce } from '../../src/pipeline/poller.js';
 import {
-  baseStream, busLocked, busRow, expectNoSecrets, expectNothingLoaded, expectOracle, expectSameTables, ledgerLocked, ledgerRows, pageView, startFaultEnv,
+  baseStream, busLocked, busRow, expectNoSecrets, expectNothingLoaded, expectOracle, expectSameTables, ledgerLocked, ledgerRows, loadInRedshift, pageView, startFaultEnv,
   typeOf, waitFor, windowEnv, type Bus, type CliResult, type FaultEnv,
 } from './harness.js';
 
@@ -121,15 +121,15 @@ describe.each(['serializable', 'snapshot'] as const)('Redshift isolation %s', (i
     });
 
     it('a second signal forces the exit at once, even mid-load; nothing is half-applied', async () => {
-      // Each COPY of this stand-in takes 30 s: once the load holds its LOCK, its next statement is
-      // a COPY, so the load cannot commit, nor the process stop on its own after the first signal,
-      // for half a minute. An exit within seconds of the second signal is the forced one.
+      // Each COPY of this stand-in takes 30 s: once the load is inside Redshift a COPY is running
+      // (in a COPY lane, or in the load's transaction right after its LOCK), so the load cannot
+      // commit, nor the process stop on its own after the first signal, for half a minute. An exit within seconds of the second signal is the forced one.
       const stalled = await env.slowStandin({ copyMs: 30_000 });
       const stalledConfig = await env.configFor(stalled, 'stalled.json');
       const bus = await env.newBus('two_signals');
       // Cut at 45 s (before the test's own timeout) should the second signal not force the exit.
       const run = env.spawn(['poll', '--bus', bus.schema, '--json'], { config: stalledConfig, env: windowEnv(40), timeoutMs: 45_000 });
-      await waitFor('the load transaction to hold its LOCK', () => ledgerLocked(env, bus), 30_000);
+      await waitFor('the load to be inside Redshift (a COPY lane or the load transaction)', () => loadInRedshift(env, bus), 30_000);
       // The second signal follows the moment the first is acknowledged: a signal before the
       // handler is installed, or after the work is done, would test something else.
       let stderr = '';
@@ -149,7 +149,7 @@ describe.each(['serializable', 'snapshot'] as const)('Redshift isolation %s', (i
       // Forced, not waited out: the COPY in flight had most of its 30 s to go ...
       expect(Date.now() - second).toBeLessThan(10_000);
       // ... and it never finished: the load rolled back with the lost session, nothing of it applied.
-      await waitFor('a forced stop to roll back', async () => !(await ledgerLocked(env, bus)), 20_000);
+      await waitFor('a forced stop to roll back', async () => !(await loadInRedshift(env, bus)), 20_000);
       await waitFor('the bus lock to be released', async () => !(await busLocked(env, bus)), 20_000);
       await expectNothingLoaded(env, bus);
       await env.pump(bus);

@@ -247,6 +247,20 @@ export async function ledgerLocked(env: FaultEnv, bus: Bus): Promise<boolean> {
   return r[0]!.n > 0;
 }
 
+/**
+ * True while a load holds locks in the bus's schema: its transaction's LOCK, or a COPY lane's
+ * transaction (docs/design.md#copy-lanes), which locks the target whose shape its stage copies.
+ * The way to wait for "a load is inside Redshift" with lanes or without.
+ */
+export async function loadInRedshift(env: FaultEnv, bus: Bus): Promise<boolean> {
+  const r = await env.t.warehouse(
+    `select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = $1 and l.granted and l.pid <> pg_backend_pid()`,
+    [bus.schema],
+  );
+  return r[0]!.n > 0;
+}
+
 export async function ledgerRows(env: FaultEnv, bus: Bus): Promise<number> {
   return (await env.t.warehouse(`select count(*)::int as n from "${bus.schema}".rsetl_load`))[0]!.n;
 }

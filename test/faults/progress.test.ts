@@ -28,7 +28,7 @@ describe('progress during a load', () => {
     const r = await onTerminal(['poll', '--bus', bus.schema, '--config', env.configPath]);
     expect(r.status, r.output).toBe(0);
     expect(r.output).toMatch(/\rbus \d+: reading, [\d,]+ events read, [\d,]+ rows staged, \d+\.\d s/);
-    expect(r.output).toMatch(/\rbus \d+: loading, [\d,]+ events read, [\d,]+ rows staged, COPY 1\/\d+ \(\w+\), \d+\.\d s/);
+    expect(r.output).toMatch(/\rbus \d+: loading, [\d,]+ events read, [\d,]+ rows staged, COPY \d+\/\d+ \(\w+\), \d+\.\d s/);
     // The line is erased before the summary is printed.
     expect(r.output).toMatch(/\r\x1b\[K[^\r]*caught-up/);
   });

@@ -41,7 +41,7 @@ const replace = (key: string, body: Buffer) => s3.send(new PutObjectCommand({ Bu
 async function failingPoll(bus: Bus, change: (key: string) => Promise<void>): Promise<Record<string, any>> {
   const changed: string[] = [];
   env.t.stack.standin.injectFault({
-    match: /^COPY "pagenavevent"/,
+    match: /^COPY "(?:rsetl_stage_b\d+_)?pagenavevent"/,
     before: async () => {
       for (const key of await partsOf(bus, 'pagenavevent')) {
         await change(key);

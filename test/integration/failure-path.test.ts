@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('a load that fails in Redshift', () => {
   it('rolls back completely, keeps the staged files, and blocks the bus (a data error waits for a person)', async () => {
-    t.stack.standin.injectFault({ match: /^COPY "pagenavevent"/, error: { code: 'XX000', message: 'Load into table \'pagenavevent\' failed.  Check \'stl_load_errors\' system table for details.' } });
+    t.stack.standin.injectFault({ match: /^COPY "(?:rsetl_stage_b\d+_)?pagenavevent"/, error: { code: 'XX000', message: 'Load into table \'pagenavevent\' failed.  Check \'stl_load_errors\' system table for details.' } });
     const summary = await pollOnce(t.conn, t.config);
     const outcome = summary.buses[0]!;
     expect(outcome.status).toBe('failed');
@@ -83,7 +83,8 @@ describe('poll.maxFailures', () => {
     await insertOutboxEvents(t.source, generateDemoEvents({ start: new Date(more.getTime() - 60_000), end: more, users: 5, sections: 1, seed: 3 }), { firstId: 90_000_000 });
     await buses.setState(busId, 'Active', { scheduleNow: true });
     t.stack.standin.injectFault({ match: /^COPY/, error: { code: 'XX000', message: 'Load into table failed (injected)' }, times: 2 });
-    const strict = { ...t.config, poll: { ...t.config.poll, maxFailures: 2 } };
+    // One COPY at a time (no lanes), so each poll meets exactly one of the two injected failures.
+    const strict = { ...t.config, poll: { ...t.config.poll, maxFailures: 2, copyConcurrency: 1 } };
     const first = await pollOnce(t.conn, strict, { ignoreSchedule: true });
     expect(first.buses[0]).toMatchObject({ status: 'failed', paused: false });
     const second = await pollOnce(t.conn, strict, { buses: ['failing'], ignoreSchedule: true });
