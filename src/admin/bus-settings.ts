@@ -12,7 +12,7 @@ import type { Connections } from '../pipeline/connections.js';
 import { replayFromIds } from '../pipeline/dead-letter-replay.js';
 import { recordAudit } from '../source/audit.js';
 import { DeadLetterStore } from '../source/dead-letter-store.js';
-import type { Bus } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
 import { outboxTableName } from '../source/outbox.js';
 import { parsePgTimestamp } from '../source/timestamps.js';
 import { findByStart, watermarkHash } from '../warehouse/ledger.js';

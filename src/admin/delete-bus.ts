@@ -5,7 +5,7 @@ import type { RsetlConfig } from '../config/schema.js';
 import { SourceError, UsageError } from '../errors.js';
 import type { Connections } from '../pipeline/connections.js';
 import { recordAudit } from '../source/audit.js';
-import type { Bus } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
 import { ident } from '../sql/quote.js';
 
 export interface DeletePlan {

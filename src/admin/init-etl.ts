@@ -3,7 +3,7 @@
 // to run twice: each part reports what it found already done (the old system created a
 // duplicate bus on every call; rsetl does not: docs/dba.md#init-etl).
 import type { RsetlConfig } from '../config/schema.js';
-import type { Bus } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
 import type { Connections } from '../pipeline/connections.js';
 import { assertBusSchemaName } from '../sql/quote.js';
 import { redshiftAccess } from '../warehouse/login/access.js';

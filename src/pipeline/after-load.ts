@@ -4,7 +4,8 @@
 // leaves them pending for the next poll and is reported like any other bus failure. Last, the
 // retention sweep of staged files that earlier failed loads left in S3 (never fails the bus).
 import { messageOf } from '../errors.js';
-import type { Bus, BusStore } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
+import type { BusStore } from '../source/bus-store.js';
 import type { ObjectStore } from '../stage/object-store.js';
 import { schemaPrefix, sweepStaged } from '../stage/retention.js';
 import { mvRefreshDue, refreshTimespent } from '../warehouse/materialized-view.js';

@@ -3,7 +3,7 @@
 // How a replay is delivered exactly once. A replay request marks entries in the source. The next
 // load of the bus reads them before its window (pipeline/extract.ts), stages their rows with the
 // window's, and records (entry, load id) in dead_letter_replay BEFORE its Redshift transaction.
-// The entries are marked replayed by BusStore.advance, in the same source statement as the
+// The entries are marked replayed by source/bus-advance.ts, in the same source statement as the
 // watermark advance: after the commit with the load's own id, or, when the ledger shows that an
 // earlier attempt already committed from this starting point (the process died between the
 // Redshift COMMIT and the source update), with THAT load's id, which marks exactly the entries
@@ -18,7 +18,7 @@
 // starting point also names how many (`replayFromIds`): that count only grows, and only with a
 // recorded load. Buses without delivered replays keep the starting point of earlier versions.
 import type { RsetlConfig } from '../config/schema.js';
-import type { Bus } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
 import { DeadLetterStore, type DeadLetterDetail, type DeadLetterEntry } from '../source/dead-letter-store.js';
 import type { Connections } from './connections.js';
 

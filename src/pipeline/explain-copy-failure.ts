@@ -2,7 +2,7 @@
 // column, line, raw value and reason from the load-error views, and the outbox event that
 // produced the rejected row (via the load's shadow files of event ids, see events/event-origin.ts).
 import type pg from 'pg';
-import type { Bus } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
 import { outboxTableName } from '../source/outbox.js';
 import { eventsStageName } from '../events/event-origin.js';
 import type { ObjectStore } from '../stage/object-store.js';

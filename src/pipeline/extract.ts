@@ -7,7 +7,7 @@ import { createCombiner } from '../events/combine.js';
 import { transformEvent } from '../events/registry.js';
 import { EventError } from '../errors.js';
 import { tableByName } from '../model/tables.js';
-import type { Bus } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
 import { DeadLetterStore, type PendingReplay } from '../source/dead-letter-store.js';
 import { readSnapshot } from '../source/late-events.js';
 import { idTimes, readWindow, sourceNow } from '../source/outbox.js';

@@ -4,7 +4,11 @@
 import type { RsetlConfig } from '../config/schema.js';
 import { EventError, isRsetlError, messageOf, StoppedError, WarehouseError } from '../errors.js';
 import { isConnectionError, unreachable } from '../warehouse/errors.js';
-import { BusStore, findBusesAmong, type Bus, type RunRecord } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
+import { findBusesAmong } from '../source/bus-registry.js';
+import type { Failure } from '../source/bus-state.js';
+import { BusStore } from '../source/bus-store.js';
+import type { RunRecord } from '../source/run-log-writes.js';
 import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadDeps, type LoadOutcome } from './load-window.js';
 import type { ProgressSink } from './load-progress.js';
@@ -214,7 +218,7 @@ async function recordFailureSomewhere(
   store: BusStore,
   config: RsetlConfig,
   busId: number,
-  failure: Parameters<BusStore['recordFailure']>[1],
+  failure: Failure,
   run: RunRecord,
   cause: unknown,
 ): Promise<void> {

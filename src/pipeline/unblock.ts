@@ -3,7 +3,7 @@
 // a reason, resume a paused bus or pause a failing one. Only a person skips data (docs/design.md#failure-handling).
 import type { RsetlConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import type { Bus } from '../source/bus-store.js';
+import type { Bus } from '../source/bus.js';
 import { outboxTableName, pendingEvents, readWindow, sourceNow } from '../source/outbox.js';
 import type { Connections } from './connections.js';
 import type { OffendingEvent } from './explain-copy-failure.js';

@@ -4,7 +4,7 @@
 // delivered by the replay path of a load instead (pipeline/dead-letter-replay.ts), exactly once:
 // each load attempt that carries an entry is recorded (dead_letter_replay) before its Redshift
 // transaction, and the entry is marked replayed with the watermark advance of the attempt that
-// committed (BusStore.advance).
+// committed (advance, bus-advance.ts).
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import { ident } from '../sql/quote.js';

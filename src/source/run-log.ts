@@ -1,8 +1,8 @@
 // What the run log (<control schema>.run, a row per load attempt that read events) adds up to per
 // bus: events delivered, rows per table, attempts per outcome, and the last load. The totals come
-// from run_total, which BusStore.recordRun updates in the statement that writes each run row (and
-// control-schema version 7 filled from the log as it stood), so reading them costs a few rows per
-// bus however long the log: adding up the whole log at every poll took seconds per 250,000 runs.
+// from run_total, which recordRun (run-log-writes.ts) updates in the statement that writes each run
+// row (and control-schema version 7 filled from the log as it stood), so reading them costs a few
+// rows per bus however long the log: adding up the whole log at every poll took seconds per 250,000 runs.
 // They only grow while the bus exists (its rows go only with the bus, `rsetl bus delete`), so they
 // serve as Prometheus counters across runs, processes and hosts. One query per figure family
 // covers every bus.
@@ -65,4 +65,10 @@ export async function runLogFigures(client: pg.ClientBase, controlSchema: string
   );
   for (const r of last.rows) of(r.bus_id).lastLoad = { durationMs: r.duration_ms, finishedAt: r.finished_at };
   return out;
+}
+
+/** The bus's latest `limit` run rows, newest first, as the log holds them. */
+export async function lastRuns(client: pg.ClientBase, controlSchema: string, busId: number, limit = 1): Promise<Array<Record<string, unknown>>> {
+  const r = await client.query(`select * from ${ident(controlSchema)}.run where bus_id = $1 order by started_at desc, id desc limit $2`, [busId, limit]);
+  return r.rows;
 }

@@ -12,7 +12,7 @@ export interface ControlMigration {
 /**
  * The run log's all-time totals per bus, computed from the log itself (run_total, version 7):
  * attempts and events per outcome, rows per table of the attempts that delivered their events.
- * BusStore.recordRun keeps them in step with every run row after that.
+ * recordRun (run-log-writes.ts) keeps them in step with every run row after that.
  */
 export const RUN_TOTAL_FROM_LOG = `
   insert into {{schema}}.run_total (bus_id, kind, key, value)
