@@ -19,7 +19,6 @@ import { dueBusIds, pollPlan, scheduleNow, secondsUntilNextDue } from './bus-sch
 import { clearFailure, recordFailure, setState, type Failure, type StateChange } from './bus-state.js';
 import { ensureControlSchema } from './control-schema/ensure.js';
 import { skipIntoDeadLetter, skippedEvents, type SkipDecision, type SkippedEvent } from './dead-letter-skip.js';
-import { lastRuns } from './run-log.js';
 import { recordRun, type RunRecord } from './run-log-writes.js';
 
 export class BusStore {
@@ -95,9 +94,6 @@ export class BusStore {
 
   recordRun(run: RunRecord): Promise<void> {
     return recordRun(this.client, this.schema, run);
-  }
-  lastRuns(busId: number, limit = 1): Promise<Array<Record<string, unknown>>> {
-    return lastRuns(this.client, this.schema, busId, limit);
   }
 
   deadLetter(busId: number, events: SkippedEvent[], who: SkipDecision, opts: { clearFailure: boolean; audit?: boolean }): Promise<void> {

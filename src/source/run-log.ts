@@ -66,9 +66,3 @@ export async function runLogFigures(client: pg.ClientBase, controlSchema: string
   for (const r of last.rows) of(r.bus_id).lastLoad = { durationMs: r.duration_ms, finishedAt: r.finished_at };
   return out;
 }
-
-/** The bus's latest `limit` run rows, newest first, as the log holds them. */
-export async function lastRuns(client: pg.ClientBase, controlSchema: string, busId: number, limit = 1): Promise<Array<Record<string, unknown>>> {
-  const r = await client.query(`select * from ${ident(controlSchema)}.run where bus_id = $1 order by started_at desc, id desc limit $2`, [busId, limit]);
-  return r.rows;
-}
