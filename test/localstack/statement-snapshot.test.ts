@@ -140,6 +140,14 @@ describe('statementShape', () => {
     expect(statementShape(`SELECT decade FROM t`)).toBe('SELECT decade FROM t');
   });
 
+  it('collapses the bus id of a COPY lane stage table', () => {
+    const shape = statementShape(`CREATE TABLE "rsetl_stage_b7_usr" (LIKE "usr") BACKUP NO`);
+    expect(shape).toBe('CREATE TABLE "rsetl_stage_b<id>_usr" (LIKE "usr") BACKUP NO');
+    expect(statementShape(`INSERT INTO "sessionevent" SELECT * FROM "rsetl_stage_b12_sessionevent"`)).toBe(
+      statementShape(`INSERT INTO "sessionevent" SELECT * FROM "rsetl_stage_b3_sessionevent"`),
+    );
+  });
+
   it('keeps a COPY’s options but not its S3 key or IAM role', () => {
     const copy = (key: string, role: string) =>
       `COPY "rsetl_stage_usr" FROM 's3://bucket/${key}/manifest' IAM_ROLE '${role}' MANIFEST GZIP FORMAT AS JSON 'auto' TIMEFORMAT 'auto' MAXERROR 0`;

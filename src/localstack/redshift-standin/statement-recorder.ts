@@ -157,9 +157,14 @@ function renamed(t: Token, schemas: Set<string>, users: Set<string>): Token {
   return generic === name ? t : { kind: 'quoted-ident', text: `"${generic.replace(/"/g, '""')}"` };
 }
 
-/** A run of 6+ hex digits with 2+ digits among them, or of 4+ digits, in a name: `<id>`. */
+/**
+ * A run of 6+ hex digits with 2+ digits among them, or of 4+ digits, in a name: `<id>`; so is the
+ * bus id in a COPY lane's stage table (`rsetl_stage_b<bus id>_<table>`, warehouse/load-lanes.ts).
+ */
 export function withoutRandomPart(name: string): string {
-  return name.replace(/[0-9a-f]{6,}|[0-9]{4,}/gi, (run) => (/^[0-9]{4,}$/.test(run) || (run.match(/[0-9]/g)?.length ?? 0) >= 2 ? '<id>' : run));
+  return name
+    .replace(/^rsetl_stage_b[0-9]+_/, 'rsetl_stage_b<id>_')
+    .replace(/[0-9a-f]{6,}|[0-9]{4,}/gi, (run) => (/^[0-9]{4,}$/.test(run) || (run.match(/[0-9]/g)?.length ?? 0) >= 2 ? '<id>' : run));
 }
 
 /** Without a tree: quoted names followed by a dot (rsetl quotes every schema it names). */
