@@ -29,7 +29,8 @@ function categoryOf(url: string, fn: string): string | undefined {
   if (fn === '(garbage collector)') return 'garbage collection';
   if (fn === '(program)') return 'V8/native (program)';
   if (url === '') return undefined;
-  if (url.includes('/dist/events/combine')) return 'combine';
+  // combine.ts and the files it is split into (keyed tables, packed rows, keys, special merges).
+  if (/\/dist\/events\/(combine|keyed-tables|row-layout|row-key|special-merges)\./.test(url)) return 'combine';
   if (url.includes('/dist/events/') || url.includes('/node_modules/zod/')) return 'transform (events/, zod)';
   if (url.includes('/dist/stage/row-encoder')) return 'NDJSON encode (row-encoder)';
   if (url.includes('/dist/stage/')) return 'stage (parts, gzip streams)';
