@@ -55,7 +55,7 @@ export interface LoadDeps {
   warehouse: () => Promise<WarehouseSession>;
   /** Drops the cached warehouse session (after a lost connection), and the COPY lanes' too. */
   resetWarehouse: () => Promise<void>;
-  /** `n` more sessions on the bus's schema for COPY lanes; absent where a load cannot use them (the Data API). */
+  /** `n` more sessions on the bus's schema for COPY lanes (absent: every COPY in the load's own session). */
   copyLanes?: (n: number) => Promise<WarehouseSession[]>;
   /** How far the load has got (a progress line on a terminal). */
   progress?: ProgressSink;

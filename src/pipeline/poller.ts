@@ -114,14 +114,12 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       lanes = [];
       await Promise.all(closing.map((l) => l.close().catch(() => undefined)));
     },
-    // Opened when a load first has several tables to COPY, kept for the bus's next loads. The Data
-    // API runs a statement per call, so lanes would be calls side by side with no session of their own.
-    ...(config.redshift.transport !== 'data-api' && {
-      copyLanes: async (n: number) => {
-        if (lanes.length < n) lanes.push(...(await Promise.all(Array.from({ length: n - lanes.length }, () => conn.warehouse(bus!.schemaName)))));
-        return lanes.slice(0, n);
-      },
-    }),
+    // Opened when a load first has several tables to COPY, kept for the bus's next loads. Over the
+    // Data API each is a Data API session of its own (warehouse/drivers/data-api-driver.ts).
+    copyLanes: async (n: number) => {
+      if (lanes.length < n) lanes.push(...(await Promise.all(Array.from({ length: n - lanes.length }, () => conn.warehouse(bus!.schemaName)))));
+      return lanes.slice(0, n);
+    },
     ...(opts.onProgress && { progress: opts.onProgress }),
   };
   try {

@@ -5,12 +5,15 @@
 // right after it submitted the COMMIT, before it read how it ended, leaves nothing loaded twice and
 // nothing lost: whether the COMMIT then succeeds, fails on the server, or is still running when the
 // next poll starts.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseStream, busRow, expectOracle, expectSameTables, ledgerLocked, ledgerRows, startFaultEnv, waitFor, type Bus, type FaultEnv } from './harness.js';
+import { baseStream, busRow, expectOracle, expectSameTables, ledgerRows, loadInRedshift, startFaultEnv, waitFor, type Bus, type FaultEnv } from './harness.js';
 
 let env: FaultEnv;
 const stream = baseStream(14, 8);
 let dataApi: string;
+/** The same, every COPY in the load's own transaction (poll.copyConcurrency 1). */
+let dataApiOneLane: string;
 let database: string;
 
 beforeAll(async () => {
@@ -31,6 +34,10 @@ beforeAll(async () => {
       awsEndpoint: env.t.stack.awsEndpoint,
       iamRole: env.t.stack.iamRole,
     };
+  });
+  dataApiOneLane = await env.writeConfig('data-api-one-lane.json', (c) => {
+    c.redshift = JSON.parse(readFileSync(dataApi, 'utf8')).redshift;
+    c.poll.copyConcurrency = 1;
   });
 });
 afterAll(async () => {
@@ -88,8 +95,9 @@ describe('a poll killed after it submitted the COMMIT, before it read the outcom
 
   it('the COMMIT fails on the server: the next poll loads the window once', async () => {
     const bus = await dataApiBus('killed_commit_fail', '1412');
+    // The load's COMMIT is the first one only without COPY lanes (a lane commits before it).
     env.t.stack.aws.dataApi.failNext({ match: /^\s*COMMIT/i, message: 'ERROR: 1023 DETAIL: Serializable isolation violation on table (injected)' });
-    const killed = await env.cli(['poll', '--bus', bus.schema], { config: dataApi, env: { RSETL_CRASH_AT: 'commit-submitted' } });
+    const killed = await env.cli(['poll', '--bus', bus.schema], { config: dataApiOneLane, env: { RSETL_CRASH_AT: 'commit-submitted' } });
     expect(killed.signal).toBe('SIGKILL');
     expect(await ledgerRows(env, bus)).toBe(0);
     await env.pump(bus);
@@ -145,7 +153,7 @@ describe('SIGTERM during a long COPY over the Data API', () => {
     api.setLatency({ match: /^\s*COPY/i, ms: 20_000 });
     try {
       const { child, done } = env.spawn(['poll', '--bus', bus.schema], { config: dataApi });
-      await waitFor('a COPY running on the Data API', async () => api.activeStatements() > 0 && (await ledgerLocked(env, bus)), 30_000, 50);
+      await waitFor('a COPY running on the Data API', async () => api.activeStatements() > 0 && (await loadInRedshift(env, bus)), 30_000, 50);
       const t0 = Date.now();
       child.kill('SIGTERM');
       const r = await done;
@@ -156,7 +164,7 @@ describe('SIGTERM during a long COPY over the Data API', () => {
     } finally {
       api.setLatency(undefined);
     }
-    await waitFor('the load transaction to end', async () => !(await ledgerLocked(env, bus)), 30_000, 50);
+    await waitFor('the load to leave Redshift', async () => !(await loadInRedshift(env, bus)), 30_000, 50);
     expect(await ledgerRows(env, bus)).toBe(0);
     expect((await busRow(env, bus)).failure_count).toBe(0);
     await cliOk(['poll', '--bus', bus.schema], dataApi);
