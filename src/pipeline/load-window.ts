@@ -255,7 +255,7 @@ async function applyInWarehouse(run: LoadRun): Promise<{ result: LoadResult; cou
       ...(settings.s3Region ? { region: settings.s3Region } : {}),
       onCopied: (table) =>
         deps.progress?.({ busId: bus.id, stage: 'loading', events: x.events, rowsStaged, copiesDone: ++copiesDone, copiesTotal: work.length, table }),
-      onCopyFailed: (s, e) => explainCopyRefusal(run, s, e),
+      onFailed: (s, e) => explainCopyRefusal(run, s, e),
     };
     result = lanes.length > 1 ? await applyLoadInLanes(w, lanes, entry, inLoadOrder(work), copy) : await applyLoad(w, entry, work, copy);
   } catch (e) {

@@ -8,14 +8,12 @@
 // before the load's transaction commits, with its ledger row, exactly as without lanes. A load
 // that dies after its lanes committed leaves stage tables behind and nothing else; they carry the
 // bus id in their names, and the next load of the bus drops them.
-import { stageTableSql } from '../model/ddl.js';
 import { TABLE_DEFS, type TableDef } from '../model/tables.js';
-import { columnsWithOp } from '../stage/combined-lines.js';
 import { ident } from '../sql/quote.js';
 import { crashPoint } from '../crash-points.js';
 import { findByStartSql, insertEntrySql, ledgerHit, watermarkHash, type LedgerEntry } from './ledger.js';
 import {
-  applyStageStatements, copyIntoSql, copyOrExplain, lockSql, needsStage, type CopySettings, type LoadResult, type StagedTableWork,
+  applyStageStatements, copyAll, copyIntoSql, createStageSql, lockSql, needsStage, type CopySettings, type LoadResult, type StagedTableWork,
 } from './load.js';
 import type { WarehouseSession } from './session.js';
 
@@ -59,24 +57,26 @@ export function assignLanes(work: readonly StagedTableWork[], lanes: number): St
  */
 async function runLane(s: WarehouseSession, busId: number, tables: readonly StagedTableWork[], copy: CopySettings): Promise<void> {
   const names = tables.map((w) => laneStageName(busId, w.table));
-  await s.batch([
-    'BEGIN',
-    `DROP TABLE IF EXISTS ${names.map(ident).join(', ')}`,
-    ...tables.map((w, i) =>
-      w.keyOps
-        ? stageTableSql(w.table, names[i]!, columnsWithOp(w.table), { permanent: true })
-        : // Stages are loaded once and dropped: no backup for the cluster's snapshots to carry.
-          `CREATE TABLE ${ident(names[i]!)} (LIKE ${ident(w.table.name)}) BACKUP NO`,
-    ),
-  ]);
-  for (const [i, w] of tables.entries()) {
-    await copyOrExplain(s, copyIntoSql(names[i]!, w, copy), w.staged, copy);
-    copy.onCopied?.(w.table.name);
-    crashPoint('after-copy');
+  try {
+    await s.batch([
+      'BEGIN',
+      `DROP TABLE IF EXISTS ${names.map(ident).join(', ')}`,
+      // Stages are loaded once and dropped: no backup for the cluster's snapshots to carry.
+      ...tables.map((w, i) => createStageSql(w, names[i]!, { permanent: true })),
+    ]);
+    for (const [i, w] of tables.entries()) {
+      await copyAll(s, copyIntoSql(names[i]!, w, copy), w.staged);
+      copy.onCopied?.(w.table.name);
+      crashPoint('after-copy');
+    }
+    // Not a load's COMMIT: if its answer is lost, the load's transaction finds a stage missing and
+    // fails as any lost connection does; nothing reached a target.
+    await s.query('COMMIT');
+  } catch (e) {
+    await s.rollback();
+    await copy.onFailed?.(s, e);
+    throw e;
   }
-  // Not a load's COMMIT: if its answer is lost, the load's transaction finds a stage missing and
-  // fails as any lost connection does; nothing reached a target.
-  await s.query('COMMIT');
 }
 
 /**

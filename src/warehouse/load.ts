@@ -29,8 +29,11 @@ export interface CopySettings {
   region?: string;
   /** After each table's COPY and write rule (progress on a terminal). */
   onCopied?: (table: string) => void;
-  /** A COPY failed and was rolled back; `s` ran it (a diagnosis reads that session's load errors). */
-  onCopyFailed?: (s: WarehouseSession, e: unknown) => Promise<void>;
+  /**
+   * A statement failed and its transaction was rolled back; `s` ran it. For a COPY refused for its
+   * data, a diagnosis reads that session's load errors (the caller ignores other failures).
+   */
+  onFailed?: (s: WarehouseSession, e: unknown) => Promise<void>;
 }
 
 /** The touched tables in the reference's order of operations (model/tables.ts). */
@@ -41,6 +44,16 @@ export function inLoadOrder(work: readonly StagedTableWork[]): StagedTableWork[]
 
 /** True when a table's COPY goes to a stage table and its rule applies it (not a plain append). */
 export const needsStage = (w: StagedTableWork): boolean => !copiesDirect(w.table) || w.keyOps !== undefined;
+
+/**
+ * The stage a table's file is COPYed into: the target's shape, or with key operations every column
+ * nullable plus `rsetl_op` (model/ddl.ts). A temp table, or a permanent one without backup for a
+ * COPY lane, whose stage the load's own session reads (docs/design.md#copy-lanes).
+ */
+export function createStageSql(w: StagedTableWork, stage: string, opts: { permanent?: boolean } = {}): string {
+  if (w.keyOps) return stageTableSql(w.table, stage, columnsWithOp(w.table), opts);
+  return opts.permanent ? `CREATE TABLE ${ident(stage)} (LIKE ${ident(w.table.name)}) BACKUP NO` : `CREATE TEMP TABLE ${ident(stage)} (LIKE ${ident(w.table.name)})`;
+}
 
 /** The statements that apply a staged table (its key operations, then its write rule). */
 export function applyStageStatements(w: StagedTableWork, stage: string): string[] {
@@ -80,7 +93,7 @@ export async function applyLoad(
       lockSql(ordered),
       findByStartSql(entry.busId, watermarkHash(entry.busId, entry.windowFrom, entry.windowFromIds)),
       // Created before the ledger says whether they are needed: a load found done rolls them back.
-      ...staged.map((w) => (w.keyOps ? stageTableSql(w.table, stageOf(w.table), columnsWithOp(w.table)) : `CREATE TEMP TABLE ${ident(stageOf(w.table))} (LIKE ${ident(w.table.name)})`)),
+      ...staged.map((w) => createStageSql(w, stageOf(w.table))),
     ]);
     const done = ledgerHit(opened[2]!.rows);
     if (done) {
@@ -90,10 +103,10 @@ export async function applyLoad(
     for (const w of ordered) {
       const t = w.table;
       if (!staged.includes(w)) {
-        await copyOrExplain(s, copyIntoSql(t.name, w, copy), w.staged, copy);
+        await copyAll(s, copyIntoSql(t.name, w, copy), w.staged);
       } else {
         const stage = stageOf(t);
-        await copyOrExplain(s, copyIntoSql(stage, w, copy), w.staged, copy);
+        await copyAll(s, copyIntoSql(stage, w, copy), w.staged);
         await s.batch(applyStageStatements(w, stage));
       }
       copy.onCopied?.(t.name);
@@ -102,6 +115,7 @@ export async function applyLoad(
     await s.batch([insertEntrySql(entry), ...(staged.length ? [`DROP TABLE ${staged.map((w) => ident(stageOf(w.table))).join(', ')}`] : [])]);
   } catch (e) {
     await s.rollback();
+    await copy.onFailed?.(s, e);
     throw e;
   }
   crashPoint('before-commit');
@@ -115,17 +129,6 @@ export async function applyLoad(
  */
 export function lockSql(ordered: readonly StagedTableWork[]): string {
   return `LOCK ${[LEDGER_TABLE, ...ordered.map((w) => w.table.name)].map(ident).join(', ')}`;
-}
-
-/** A COPY whose failure is explained (copy.onCopyFailed) on the session that ran it, after its rollback. */
-export async function copyOrExplain(s: WarehouseSession, sql: string, staged: StagedTable, copy: CopySettings): Promise<void> {
-  try {
-    await copyAll(s, sql, staged);
-  } catch (e) {
-    await s.rollback();
-    await copy.onCopyFailed?.(s, e);
-    throw e;
-  }
 }
 
 /**
