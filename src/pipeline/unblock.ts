@@ -4,7 +4,8 @@
 import type { RsetlConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { Bus } from '../source/bus.js';
-import { outboxTableName, pendingEvents, readWindow, sourceNow } from '../source/outbox.js';
+import { pendingByBus } from '../source/bus-counts.js';
+import { outboxTableName, readWindow, sourceNow } from '../source/outbox.js';
 import type { Connections } from './connections.js';
 import type { OffendingEvent } from './explain-copy-failure.js';
 import { cancelReplayOfEvents } from './dead-letter-replay.js';
@@ -51,13 +52,8 @@ export async function findBlocked(conn: Connections, config: RsetlConfig, ref?: 
     }
     bus = failing[0]!;
   }
-  const pending = await pendingEvents(client, {
-    table: config.source.table,
-    rootId: bus.rootId,
-    windowTime: bus.windowTime,
-    windowIds: bus.windowIds,
-    deadLetter: { controlSchema: config.source.controlSchema, busId: bus.id },
-  });
+  const counted = await pendingByBus(client, { table: config.source.table, controlSchema: config.source.controlSchema, busIds: [bus.id] });
+  const pending = counted.get(bus.id) ?? { count: 0, capped: false };
   const ctx = (bus.lastError?.context ?? {}) as Record<string, unknown>;
   return {
     bus,

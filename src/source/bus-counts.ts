@@ -1,15 +1,23 @@
-// The outbox counts `status` and the metrics show, for every bus in one query each: what the next
-// windows will load (pendingEvents in outbox.ts, per bus) and what is dated in the future
-// (futureEvents). The same predicates, with each bus's watermark and domain taken from the bus
-// table by a lateral join, so the work per bus is the per-bus query's index range scan
-// (test/integration/metrics.test.ts holds the two versions equal).
+// The outbox counts `status`, `unblock` and the metrics show, for every bus (or the ones named) in
+// one query each: what the next windows will load and what is dated in the future. Each bus's
+// watermark and domain come from the bus table by a lateral join, so the work per bus is one index
+// range scan (test/integration/metrics.test.ts holds them equal to a plain query per bus).
 import type pg from 'pg';
 import { ident } from '../sql/quote.js';
-import { outboxTableName, type Counted } from './outbox.js';
+import { outboxTableName } from './outbox.js';
+
+export interface Counted {
+  count: number;
+  /** More than `count` (the count stops at its cap, as the reference's queue size did). */
+  capped: boolean;
+}
 
 const DEFAULT_CAP = 10000;
 
-/** Per bus: the events the next windows will load (capped) and the oldest one's time. */
+/**
+ * Per bus: the events the next windows will load (capped) and the oldest one's time: what the
+ * window query would read, dead letters excluded (they wait for a person, not for the bus).
+ */
 export async function pendingByBus(
   client: pg.ClientBase,
   q: { table: string; controlSchema: string; busIds?: number[]; cap?: number },
@@ -31,7 +39,10 @@ export async function pendingByBus(
   return new Map(r.rows.map((x) => [x.id, { count: Math.min(x.n, cap), capped: x.n > cap, oldest: x.oldest }]));
 }
 
-/** Per bus: events of its domain dated after the source's clock (capped) and the latest such time. */
+/**
+ * Per bus: events of its domain dated after the source's clock (capped) and the latest such time.
+ * The window reads only up to now, so they wait, for ever if an application's clock is years ahead.
+ */
 export async function futureByBus(
   client: pg.ClientBase,
   q: { table: string; controlSchema: string; busIds?: number[]; cap?: number },
