@@ -243,7 +243,7 @@ async function recordFailureSomewhere(
 
 /**
  * One pass over the due buses: up to `concurrency` (poll.concurrency) at once, started in the order
- * dueBusIds gives (oldest watermark first), each with its own source session, lock and Redshift
+ * pollPlan gives (oldest watermark first), each with its own source session, lock and Redshift
  * session; they share the S3 client. No bus starts after the time budget is spent (once one has)
  * or once a stop is requested; buses in flight finish their current load as they would alone. The
  * outcomes are in start order. A bus that throws (a stop that cancelled its statement, the source

@@ -9,8 +9,10 @@ import { BUS_COLUMNS, toBus, type Bus } from './bus.js';
 
 /**
  * What a poll pass starts from, in one query: every bus (by id, as listBuses) and the ids of the
- * due ones in the order dueBusIds gives. An idle `rsetl poll` needs nothing else from the control
- * schema (the buses named by --bus, and the failing ones it reports, are among them).
+ * due ones, oldest lag first (the oldest watermark: the bus furthest behind starts first when
+ * `poll` loads several at once or its time budget runs out). A blocked bus is never due: it waits
+ * for `rsetl unblock`. An idle `rsetl poll` needs nothing else from the control schema (the buses
+ * named by --bus, and the failing ones it reports, are among them).
  */
 export async function pollPlan(client: pg.ClientBase, controlSchema: string): Promise<{ buses: Bus[]; dueIds: number[] }> {
   const r = await client.query(
@@ -20,20 +22,6 @@ export async function pollPlan(client: pg.ClientBase, controlSchema: string): Pr
   const dueIds = r.rows.filter((x) => x.due === true).map((x) => x.id as number);
   const buses = r.rows.map(toBus).sort((a, b) => a.id - b.id);
   return { buses, dueIds };
-}
-
-/**
- * Ids of Active buses whose next run is due, oldest lag first (the oldest watermark: the bus
- * furthest behind starts first when `poll` loads several at once or its time budget runs out);
- * only among `among` when given. A blocked bus is never due: it waits for `rsetl unblock`.
- */
-export async function dueBusIds(client: pg.ClientBase, controlSchema: string, among?: number[]): Promise<number[]> {
-  const r = await client.query(
-    `select id from ${ident(controlSchema)}.bus where state = 'Active' and not blocked and scheduled <= now()
-         and ($1::int[] is null or id = any($1::int[])) order by window_time, scheduled, id`,
-    [among ?? null],
-  );
-  return r.rows.map((x) => x.id as number);
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Bus, BusState } from './bus.js';
 import { advance, clearSnapshotDays, markMvRefreshed, type Advance } from './bus-advance.js';
 import { tryLockBus, unlockBus } from './bus-locks.js';
 import { createBus, findBusAmong, findBusesAmong, getBus, listBuses, type NewBus } from './bus-registry.js';
-import { dueBusIds, pollPlan, scheduleNow, secondsUntilNextDue } from './bus-schedule.js';
+import { pollPlan, scheduleNow, secondsUntilNextDue } from './bus-schedule.js';
 import { clearFailure, recordFailure, setState, type Failure, type StateChange } from './bus-state.js';
 import { ensureControlSchema } from './control-schema/ensure.js';
 import { skipIntoDeadLetter, skippedEvents, type SkipDecision, type SkippedEvent } from './dead-letter-skip.js';
@@ -54,9 +54,6 @@ export class BusStore {
 
   pollPlan(): Promise<{ buses: Bus[]; dueIds: number[] }> {
     return pollPlan(this.client, this.schema);
-  }
-  dueBusIds(among?: number[]): Promise<number[]> {
-    return dueBusIds(this.client, this.schema, among);
   }
   secondsUntilNextDue(among?: number[]): Promise<number | undefined> {
     return secondsUntilNextDue(this.client, this.schema, among);
