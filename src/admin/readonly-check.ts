@@ -103,8 +103,3 @@ export async function checkReadonly(s: WarehouseSession, schema: string, group: 
   };
 }
 
-/** Whether any privilege at all is left for the group (after --revoke this should be none). */
-export function anyAccess(c: ReadonlyCheck): boolean {
-  return c.usage || c.relations.some((r) => r.select) || c.defaultsFor.length > 0;
-}
-

@@ -24,10 +24,3 @@ export async function recordAudit(client: pg.ClientBase, controlSchema: string, 
   ]);
 }
 
-export async function auditTrail(client: pg.ClientBase, controlSchema: string, busId: number, limit = 50): Promise<Array<AuditEntry & { at: Date }>> {
-  const r = await client.query(
-    `select bus_id, action, by, at, reason, details from ${ident(controlSchema)}.audit where bus_id = $1 order by at desc, id desc limit $2`,
-    [busId, limit],
-  );
-  return r.rows.map((x) => ({ busId: x.bus_id, action: x.action, by: x.by, at: x.at, reason: x.reason, details: x.details }));
-}

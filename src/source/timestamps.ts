@@ -42,4 +42,3 @@ export function formatPgTimestamp(micros: number): string {
 }
 
 export const MICROS_PER_SECOND = 1_000_000;
-export const MICROS_PER_MILLI = 1_000;

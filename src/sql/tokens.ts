@@ -115,11 +115,6 @@ export function isSignificant(t: Token): boolean {
   return t.kind !== 'space';
 }
 
-/** Whether a token is the unquoted word `word` (case-insensitive). */
-export function isWord(t: Token | undefined, word: string): boolean {
-  return t !== undefined && t.kind === 'word' && t.text.toUpperCase() === word;
-}
-
 /** Splits a token list at top-level semicolons; empty statements are dropped. */
 export function splitStatements(tokens: Token[]): Token[][] {
   const out: Token[][] = [];
