@@ -56,9 +56,7 @@ export class MetricsPublisher {
     if (input.pollSeconds !== undefined) this.lastPollSeconds = input.pollSeconds;
     let snapshot: MetricsSnapshot;
     try {
-      const { buses } = await conn.control();
-      const busIds = this.busRefs?.length ? (await buses.findBuses([...this.busRefs])).map((b) => b.id) : undefined;
-      const statuses = await busStatuses(conn, config, busIds ? { busIds } : {});
+      const statuses = await busStatuses(conn, config, this.busRefs ? { busRefs: this.busRefs } : {});
       snapshot = metricsSnapshot({
         at: this.now(),
         selection: this.selection,

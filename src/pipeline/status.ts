@@ -4,6 +4,7 @@
 // events dated in the future), so nothing is invisible to the person on call.
 import type { RsetlConfig } from '../config/schema.js';
 import { futureByBus, pendingByBus } from '../source/bus-counts.js';
+import { findBusesAmong } from '../source/bus-registry.js';
 import { deadLetterCounts } from '../source/dead-letter-counts.js';
 import { countLateEvents } from '../source/late-events.js';
 import { emptyRunLogFigures, runLogFigures } from '../source/run-log.js';
@@ -65,17 +66,20 @@ function actionFor(b: { schemaName: string; state: string; blocked: boolean; fai
 }
 
 /**
- * Every bus's status (only `busIds` when given). Each figure family is one query across the buses
- * (pending, future, dead letters, the run log); late events since the last load are counted per
- * bus, from that load's snapshot.
+ * Every bus's status (only the buses `busRefs` names, by id or schema, when given; an unknown ref
+ * is a usage error). Each figure family is one query across the buses (pending, future, dead
+ * letters, the run log); late events since the last load are counted per bus, from that load's
+ * snapshot.
  */
-export async function busStatuses(conn: Connections, config: RsetlConfig, opts: { busIds?: number[] } = {}): Promise<BusStatus[]> {
+export async function busStatuses(conn: Connections, config: RsetlConfig, opts: { busRefs?: readonly string[] } = {}): Promise<BusStatus[]> {
   const { client, buses } = await conn.control();
   const now = Date.now();
-  const among = opts.busIds;
-  const counted = { table: config.source.table, controlSchema: config.source.controlSchema, ...(among ? { busIds: among } : {}) };
-  const listed = (await buses.listBuses()).filter((b) => !among || among.includes(b.id));
+  const all = await buses.listBuses();
+  const named = opts.busRefs?.length ? new Set(findBusesAmong(all, [...opts.busRefs]).map((b) => b.id)) : undefined;
+  const listed = named ? all.filter((b) => named.has(b.id)) : all;
   if (listed.length === 0) return [];
+  const among = opts.busRefs?.length ? listed.map((b) => b.id) : undefined;
+  const counted = { table: config.source.table, controlSchema: config.source.controlSchema, ...(among ? { busIds: among } : {}) };
   const deadLetters = await deadLetterCounts(client, config.source.controlSchema);
   const pendingOf = await pendingByBus(client, counted);
   const futureOf = await futureByBus(client, counted);
