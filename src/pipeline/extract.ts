@@ -10,7 +10,7 @@ import { tableByName } from '../model/tables.js';
 import type { Bus } from '../source/bus.js';
 import { DeadLetterStore, type PendingReplay } from '../source/dead-letter-store.js';
 import { readSnapshot } from '../source/late-events.js';
-import { idTimes, readWindow, sourceNow } from '../source/outbox.js';
+import { idTimes, readWindow, sourceNow, WINDOW_PAGE_SIZE } from '../source/outbox.js';
 import { formatPgTimestamp, parsePgTimestamp } from '../source/timestamps.js';
 import { WatermarkTracker, type Watermark } from '../source/window.js';
 import { eventOf, eventsStageName } from '../events/event-origin.js';
@@ -23,7 +23,7 @@ import type { LoadDeps, LoadSettings } from './load-window.js';
  * What reading a window needs: the source, and the bus store only to set events aside in the dead
  * letter. Without it the read changes nothing (run-window --dry-run): bad events are only counted.
  */
-export type ExtractDeps = Pick<LoadDeps, 'source' | 'progress'> & { buses?: Pick<LoadDeps['buses'], 'deadLetter'> };
+export type ExtractDeps = Pick<LoadDeps, 'source' | 'progress' | 'readTurn'> & { buses?: Pick<LoadDeps['buses'], 'deadLetter'> };
 
 export interface Extracted {
   /** The source's transaction snapshot when the window had been read (source/late-events.ts). */
@@ -68,7 +68,7 @@ export async function extract(
   const tracker = new WatermarkTracker(nowMicros, settings.lookbackSeconds * 1e6, settings.lookbackIds);
   /** A staged line, and its event id in the table's shadow file when the load keeps one. */
   let rowsStaged = 0;
-  const progress = (stage: 'reading' | 'staging') => deps.progress?.({ busId: bus.id, stage, events, rowsStaged });
+  const progress = (stage: 'reading' | 'waiting' | 'staging') => deps.progress?.({ busId: bus.id, stage, events, rowsStaged });
   const writeLine = (table: string, line: string, eventId: string) => {
     rowsStaged++;
     sink.write(table, line);
@@ -117,81 +117,91 @@ export async function extract(
   }
   await sink.drain();
 
-  // The window is always read, one event at least: the next watermark stands for what the
-  // tracker saw, and a window not read at all would look empty and be skipped.
-  const windowLimit = Math.max(1, settings.limit - replays.length);
-  let windowRead = 0;
-  for await (const page of readWindow(deps.source, {
-    table: settings.sourceTable,
-    rootId: bus.rootId,
-    windowTime: bus.windowTime,
-    windowIds: bus.windowIds,
-    now,
-    limit: windowLimit,
-    deadLetter: { controlSchema: settings.controlSchema, busId: bus.id },
-  })) {
-    for (const row of page) {
-      tracker.observeRow(row.id, parsePgTimestamp(row.time));
-      windowRead++;
-      let result;
-      try {
-        result = transformEvent({ id: row.id, guid: row.guid, time: row.time, datajson: row.datajson }, { loadTime });
-      } catch (e) {
-        if (!(e instanceof EventError) || settings.invalidEvents !== 'dead-letter') throw e;
-        // Configured to set invalid events aside instead of blocking: never silently dropped. A
-        // dry run only counts them.
-        if (deps.buses) {
-          await deps.buses.deadLetter(bus.id, [row], { by: 'rsetl poll', reason: 'poll.invalidEvents = dead-letter', error: e.toJSON() }, { clearFailure: false });
+  // A window longer than a page is read in the poll's read turn (pipeline/read-turns.ts), held
+  // until its rows are staged: what the load holds in memory then is gone.
+  let endTurn: (() => void) | undefined;
+  try {
+    // The window is always read, one event at least: the next watermark stands for what the
+    // tracker saw, and a window not read at all would look empty and be skipped.
+    const windowLimit = Math.max(1, settings.limit - replays.length);
+    let windowRead = 0;
+    for await (const page of readWindow(deps.source, {
+      table: settings.sourceTable,
+      rootId: bus.rootId,
+      windowTime: bus.windowTime,
+      windowIds: bus.windowIds,
+      now,
+      limit: windowLimit,
+      deadLetter: { controlSchema: settings.controlSchema, busId: bus.id },
+    })) {
+      for (const row of page) {
+        tracker.observeRow(row.id, parsePgTimestamp(row.time));
+        windowRead++;
+        let result;
+        try {
+          result = transformEvent({ id: row.id, guid: row.guid, time: row.time, datajson: row.datajson }, { loadTime });
+        } catch (e) {
+          if (!(e instanceof EventError) || settings.invalidEvents !== 'dead-letter') throw e;
+          // Configured to set invalid events aside instead of blocking: never silently dropped. A
+          // dry run only counts them.
+          if (deps.buses) {
+            await deps.buses.deadLetter(bus.id, [row], { by: 'rsetl poll', reason: 'poll.invalidEvents = dead-letter', error: e.toJSON() }, { clearFailure: false });
+          }
+          countDeadLettered(e);
+          continue;
         }
-        countDeadLettered(e);
-        continue;
+        const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
+        eventsByType[key] = (eventsByType[key] ?? 0) + 1;
+        combiner.add(result.ops, events, row.id);
+        firstEventId ??= row.id;
+        lastEventId = row.id;
+        events++;
       }
-      const key = result.status === 'handled' ? result.eventType : `${result.status}:${result.eventType}`;
-      eventsByType[key] = (eventsByType[key] ?? 0) + 1;
-      combiner.add(result.ops, events, row.id);
-      firstEventId ??= row.id;
-      lastEventId = row.id;
-      events++;
-    }
-    await sink.drain();
-    progress('reading');
-  }
-  // Every row the pages read is visible in this snapshot: what commits later is another load's.
-  const snapshot = await readSnapshot(deps.source);
-  const combined = combiner.result();
-  const keyOps = keyOpCounts(combined);
-  let written = 0;
-  for (const l of combinedLines(combined, keyOps)) {
-    writeLine(l.table, l.line, l.eventId);
-    if (++written % 5000 === 0) {
       await sink.drain();
-      progress('staging');
+      progress('reading');
+      if (deps.readTurn && !endTurn && page.length === WINDOW_PAGE_SIZE && windowRead < windowLimit) {
+        endTurn = await deps.readTurn(() => progress('waiting'));
+      }
     }
+    // Every row the pages read is visible in this snapshot: what commits later is another load's.
+    const snapshot = await readSnapshot(deps.source);
+    const combined = combiner.result();
+    const keyOps = keyOpCounts(combined);
+    let written = 0;
+    for (const l of combinedLines(combined, keyOps)) {
+      writeLine(l.table, l.line, l.eventId);
+      if (++written % 5000 === 0) {
+        await sink.drain();
+        progress('staging');
+      }
+    }
+    const staged = await sink.finish();
+    const from = tracker.lookbackFrom();
+    const previous =
+      bus.windowIds.length === 0
+        ? []
+        : await idTimes(
+            deps.source,
+            { table: settings.sourceTable, rootId: bus.rootId, ids: bus.windowIds, from: formatPgTimestamp(from), to: now },
+            parsePgTimestamp,
+          );
+    return {
+      events,
+      eventsByType,
+      staged,
+      keyOps,
+      snapshotDays: combined.snapshotDays,
+      next: tracker.next(previous),
+      firstEventId,
+      lastEventId,
+      replayed,
+      replaysLeft,
+      windowFull: windowRead >= windowLimit,
+      readSnapshot: snapshot,
+    };
+  } finally {
+    endTurn?.();
   }
-  const staged = await sink.finish();
-  const from = tracker.lookbackFrom();
-  const previous =
-    bus.windowIds.length === 0
-      ? []
-      : await idTimes(
-          deps.source,
-          { table: settings.sourceTable, rootId: bus.rootId, ids: bus.windowIds, from: formatPgTimestamp(from), to: now },
-          parsePgTimestamp,
-        );
-  return {
-    events,
-    eventsByType,
-    staged,
-    keyOps,
-    snapshotDays: combined.snapshotDays,
-    next: tracker.next(previous),
-    firstEventId,
-    lastEventId,
-    replayed,
-    replaysLeft,
-    windowFull: windowRead >= windowLimit,
-    readSnapshot: snapshot,
-  };
 }
 
 /** An invalid replayed event blocks its bus like any invalid event; the error also names its dead letter. */

@@ -3,7 +3,8 @@
 
 export interface LoadProgress {
   busId: number;
-  stage: 'reading' | 'staging' | 'loading' | 'committed';
+  /** `waiting`: one page read, waiting for another bus's large read to end (pipeline/read-turns.ts). */
+  stage: 'reading' | 'waiting' | 'staging' | 'loading' | 'committed';
   /** Events read and transformed so far. */
   events: number;
   /** NDJSON lines written to the staged files so far. */

@@ -21,6 +21,7 @@ import { schemaPrefix } from '../stage/retention.js';
 import { StagedLoad, type LineSink } from '../stage/staged-load.js';
 import { extract, type Extracted, type ExtractDeps } from './extract.js';
 import type { ProgressSink } from './load-progress.js';
+import type { ReadTurn } from './read-turns.js';
 import { replayFromIds } from './dead-letter-replay.js';
 import { committedLoad, type LedgerEntry } from '../warehouse/ledger.js';
 import { applyLoad, inLoadOrder, type CopySettings, type LoadResult, type StagedTableWork } from '../warehouse/load.js';
@@ -59,6 +60,8 @@ export interface LoadDeps {
   copyLanes?: (n: number) => Promise<WarehouseSession[]>;
   /** How far the load has got (a progress line on a terminal). */
   progress?: ProgressSink;
+  /** The poll pass's turns for reading beyond a window's first page (pipeline/read-turns.ts); absent: never waits. */
+  readTurn?: ReadTurn;
 }
 
 export interface LoadOutcome {

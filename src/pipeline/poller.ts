@@ -13,6 +13,7 @@ import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadDeps, type LoadOutcome } from './load-window.js';
 import type { ProgressSink } from './load-progress.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
+import { readTurns, type ReadTurn } from './read-turns.js';
 import { connectSource, settingsFrom, type Connections } from './connections.js';
 import { assertSchemaCurrent } from '../warehouse/schema-current.js';
 import type { WarehouseSession } from '../warehouse/session.js';
@@ -93,7 +94,7 @@ async function currentSchemaSession(conn: Connections, schema: string): Promise<
   }
 }
 
-async function processBus(conn: Connections, config: RsetlConfig, busId: number, opts: PollOptions, deadline: number): Promise<BusOutcome> {
+async function processBus(conn: Connections, config: RsetlConfig, busId: number, opts: PollOptions, deadline: number, readTurn: ReadTurn): Promise<BusOutcome> {
   // Each bus gets its own source session: the advisory lock lives as long as it does.
   const client = await connectSource(config.source.url, 'rsetl poll');
   const store = new BusStore(client, config.source.controlSchema);
@@ -121,6 +122,7 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       return lanes.slice(0, n);
     },
     ...(opts.onProgress && { progress: opts.onProgress }),
+    readTurn,
   };
   try {
     if (!bus) throw new Error(`bus ${busId} vanished`);
@@ -272,6 +274,8 @@ export async function pollOnce(conn: Connections, config: RsetlConfig, opts: Pol
   const stopping = () => thrown !== undefined || opts.shouldStop?.() === true;
   const perBus: PollOptions = { ...opts, shouldStop: stopping };
   let next = 0;
+  // The buses in flight read their large windows one at a time (pipeline/read-turns.ts).
+  const readTurn = readTurns();
   // A worker pool: each worker starts the next due bus when its previous one is done.
   const worker = async () => {
     while (next < dueIds.length && !stopping()) {
@@ -279,7 +283,7 @@ export async function pollOnce(conn: Connections, config: RsetlConfig, opts: Pol
       const id = dueIds[next++]!;
       const slot = started.push(undefined) - 1;
       try {
-        const outcome = await processBus(conn, config, id, perBus, deadline);
+        const outcome = await processBus(conn, config, id, perBus, deadline, readTurn);
         started[slot] = outcome;
         opts.onBusDone?.(outcome);
       } catch (e) {

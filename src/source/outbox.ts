@@ -17,6 +17,9 @@ export function outboxTableName(table: string): string {
   return table.split('.').map(ident).join('.');
 }
 
+/** Events per page of a window read: a page is what a load holds of the source at a time. */
+export const WINDOW_PAGE_SIZE = 5000;
+
 export interface WindowQuery {
   table: string;
   rootId: string;
@@ -47,7 +50,7 @@ function notDeadLettered(controlSchema: string, n: number): string {
  */
 export async function* readWindow(client: pg.ClientBase, q: WindowQuery): AsyncGenerator<OutboxRow[]> {
   const table = outboxTableName(q.table);
-  const pageSize = Math.min(q.pageSize ?? 5000, q.limit);
+  const pageSize = Math.min(q.pageSize ?? WINDOW_PAGE_SIZE, q.limit);
   const page = (size: number, after?: { time: string; id: string }) => {
     const params: unknown[] = [q.rootId, q.windowTime, q.now, q.windowIds, size];
     let extra = '';

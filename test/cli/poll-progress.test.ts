@@ -20,6 +20,12 @@ describe('poll progress with several buses', () => {
     expect(lines.at(-1)).toMatch(/^bus 3: reading, 1,200 events read, 0 rows staged, \d+\.\d s$/);
   });
 
+  it("a bus waiting for its turn to read on says whose turn it waits for", () => {
+    const { r, lines } = reporter();
+    r.onProgress({ busId: 4, stage: 'waiting', events: 5000, rowsStaged: 4100 });
+    expect(lines.at(-1)).toMatch(/^bus 4: waiting for another bus's read, 5,000 events read, 4,100 rows staged, /);
+  });
+
   it('several buses: how many are loading and their events, then the latest; a bus leaves the count when done', () => {
     const { r, lines } = reporter();
     r.onProgress({ busId: 1, stage: 'reading', events: 1000, rowsStaged: 0 });

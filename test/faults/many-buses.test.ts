@@ -5,7 +5,11 @@
 // no new bus and let the loads in flight finish; a bad --concurrency is a usage error.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemoEvents } from '../../src/demo/generator.js';
 import type { RedshiftStandin } from '../../src/localstack/redshift-standin/index.js';
+import type { LoadProgress } from '../../src/pipeline/load-progress.js';
+import { pollOnce } from '../../src/pipeline/poller.js';
+import { WINDOW_PAGE_SIZE } from '../../src/source/outbox.js';
 import {
   baseStream, busLocked, busRow, expectNoSecrets, expectOracle, ledgerLocked, ledgerRows, pageView, startFaultEnv, typeOf, waitFor, windowEnv,
   type Bus, type CliResult, type FaultEnv,
@@ -200,6 +204,32 @@ describe('a poll with --concurrency', () => {
     expect(Math.abs(due - (run!.started_at.getTime() + interval))).toBeLessThan(500);
     expect(due).toBeLessThan(run!.finished_at.getTime() + interval - took / 2);
   }, 60_000);
+
+  it('windows longer than a page are read one bus at a time; the others wait with one page read', async () => {
+    // Three source pages per bus (WINDOW_PAGE_SIZE 5,000): each load's reading beyond its first
+    // page must not interleave with another's (pipeline/read-turns.ts), while their loads overlap.
+    const end = new Date(Date.now() - 10 * 60_000);
+    const big = [...generateDemoEvents({ start: new Date(end.getTime() - 2 * 3600_000), end, users: 250, sections: 2, seed: 7 })];
+    expect(big.length).toBeGreaterThan(2 * WINDOW_PAGE_SIZE);
+    const buses = [await env.newBus('turns_a', big), await env.newBus('turns_b', big)];
+    const seen: LoadProgress[] = [];
+    const summary = await pollOnce(env.t.conn, env.t.config, {
+      buses: buses.map((b) => b.schema),
+      concurrency: 2,
+      onProgress: (p) => seen.push({ ...p }),
+    });
+    for (const b of summary.buses) expect(b.status, JSON.stringify(b)).toBe('caught-up');
+    // Progress past a first page, in the order reported: one bus's run, then the other's.
+    const beyond = seen.filter((p) => (p.stage === 'reading' || p.stage === 'staging') && p.events > WINDOW_PAGE_SIZE).map((p) => p.busId);
+    const runs = beyond.filter((id, i) => i === 0 || beyond[i - 1] !== id);
+    expect(runs, JSON.stringify(seen.map((p) => [p.busId, p.stage, p.events]))).toHaveLength(2);
+    // The second bus said it was waiting, after its first page.
+    const waited = seen.filter((p) => p.stage === 'waiting');
+    expect(waited.map((p) => [p.busId, p.events])).toEqual([[runs[1], WINDOW_PAGE_SIZE]]);
+    // Both loads were in flight at once: the turn is only for reading.
+    expect(maxInFlight(await runRows(buses))).toBe(2);
+    for (const b of buses) await expectOracle(env, b);
+  }, 120_000);
 
   it('--concurrency 0, 65 or abc is a usage error (64) that changes nothing', async () => {
     for (const value of ['0', '65', 'abc', '2.5']) {

@@ -97,7 +97,8 @@ export function loadReporter(out: Output): {
 export function progressLine(p: LoadProgress, elapsedMs: number): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const copies = p.stage === 'loading' ? `, COPY ${p.copiesDone}/${p.copiesTotal} (${p.table})` : '';
-  return `bus ${p.busId}: ${p.stage}, ${n(p.events)} events read, ${n(p.rowsStaged)} rows staged${copies}, ${(elapsedMs / 1000).toFixed(1)} s`;
+  const stage = p.stage === 'waiting' ? "waiting for another bus's read" : p.stage;
+  return `bus ${p.busId}: ${stage}, ${n(p.events)} events read, ${n(p.rowsStaged)} rows staged${copies}, ${(elapsedMs / 1000).toFixed(1)} s`;
 }
 
 /** `-v`: one line per load (a coalesced window): what it read, staged and sent, and how long it took. */
