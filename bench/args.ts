@@ -1,8 +1,11 @@
 // Command line of `npm run bench -- [options]`.
+import { HANDLERS_BY_TYPE } from '../src/events/registry.js';
 import { parseArgs } from 'node:util';
 
 export interface BenchArgs {
   events: number;
+  /** Only events of these types in the main run's stream (`--event-types A,B`); default every type. */
+  eventTypes?: string[];
   json: boolean;
   latencyStatementMs: number;
   latencyCopyMs: number;
@@ -53,6 +56,9 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [options]
 
   --events N                  events generated into the source (default 200000)
+  --event-types A,B,...       the main run's stream has only events of these types (e.g. the four most
+                              frequent: PageNavEvent,TimeSpentEvent2,SessionEvent,ProgressPutEvent2);
+                              they must make up at least a quarter of the demo world's events
   --json                      print one JSON object instead of the readable report
   --latency-statement MS      simulated Redshift latency per statement (default 100)
   --latency-copy MS           simulated Redshift latency per COPY (default 1500)
@@ -92,6 +98,14 @@ function positiveInt(name: string, v: string | undefined, dflt: number, min = 1)
   return n;
 }
 
+function eventTypes(v: string | undefined): { eventTypes?: string[] } {
+  if (v === undefined) return {};
+  const types = v.split(',').map((t) => t.trim()).filter(Boolean);
+  const unknown = types.filter((t) => !HANDLERS_BY_TYPE.has(t));
+  if (types.length === 0 || unknown.length > 0) throw new Error(`--event-types: expected event types rsetl handles, got ${JSON.stringify(unknown.length ? unknown : v)}`);
+  return { eventTypes: types };
+}
+
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
     args: argv,
@@ -99,6 +113,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     allowPositionals: false,
     options: {
       events: { type: 'string' },
+      'event-types': { type: 'string' },
       json: { type: 'boolean' },
       'latency-statement': { type: 'string' },
       'latency-copy': { type: 'string' },
@@ -133,6 +148,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   });
   return {
     events: positiveInt('events', values.events, 200_000),
+    ...eventTypes(values['event-types']),
     json: values.json ?? false,
     latencyStatementMs: positiveInt('latency-statement', values['latency-statement'], 100, 0),
     latencyCopyMs: positiveInt('latency-copy', values['latency-copy'], 1500, 0),

@@ -23,16 +23,21 @@ const USERS_PER_SECTION = 62;
 export interface StreamPlan {
   total: number;
   rootId: string;
+  /** Only events of these types (`--event-types`); every term is then a whole world, filtered. */
+  types?: ReadonlySet<string>;
   /** Start of the first term (a whole second), well before now: every event is older than 2 h. */
   origin: number;
   terms: number;
 }
 
-export function planStream(total: number, rootId = '1', now = Date.now()): StreamPlan {
+/** A filtered stream must keep at least this share of the demo world's events (its terms are sized for it). */
+const MIN_TYPE_SHARE = 0.25;
+
+export function planStream(total: number, rootId = '1', now = Date.now(), types?: readonly string[]): StreamPlan {
   // One spare slot, for the (unlikely) case a term yields fewer events than it was sized for.
-  const terms = Math.ceil(total / TERM_EVENTS) + 1;
+  const terms = Math.ceil(total / (types ? TERM_EVENTS * MIN_TYPE_SHARE : TERM_EVENTS)) + 1;
   const origin = Math.floor((now - 2 * 3600_000 - terms * TERM_SPAN_MS) / 1000) * 1000;
-  return { total, rootId, origin, terms };
+  return { total, rootId, origin, terms, ...(types ? { types: new Set(types) } : {}) };
 }
 
 export interface TermInfo {
@@ -47,9 +52,10 @@ export interface TermInfo {
 export function* benchEvents(plan: StreamPlan, limit = plan.total, onTerm?: (t: TermInfo) => void): Generator<DemoEvent> {
   let produced = 0;
   for (let k = 0; produced < limit; k++) {
-    if (k >= plan.terms) throw new Error(`bench: the generator yielded only ${produced} of ${limit} events in ${plan.terms} terms`);
-    // Sized from the plan's total, not from `limit`, so every prefix is the same events.
-    const target = Math.min(TERM_EVENTS, plan.total - produced);
+    if (k >= plan.terms) throw new Error(`bench: the generator yielded only ${produced} of ${limit} events in ${plan.terms} terms${plan.types ? ` (--event-types keeps less than ${MIN_TYPE_SHARE * 100} % of the stream)` : ''}`);
+    // Sized from the plan's total, not from `limit`, so every prefix is the same events. A filtered
+    // stream takes whole worlds: how many of a term's events pass is only known once generated.
+    const target = plan.types ? TERM_EVENTS : Math.min(TERM_EVENTS, plan.total - produced);
     const users = Math.max(2, Math.ceil((target * 1.1) / EVENTS_PER_USER));
     const sections = Math.max(6, Math.round(users / USERS_PER_SECTION));
     const start = new Date(plan.origin + k * TERM_SPAN_MS);
@@ -57,11 +63,17 @@ export function* benchEvents(plan: StreamPlan, limit = plan.total, onTerm?: (t: 
     onTerm?.({ index: k, users, sections, start: start.toISOString(), end: end.toISOString() });
     let inTerm = 0;
     for (const e of generateDemoEvents({ seed: 1000 + k, users, sections, start, end, rootId: plan.rootId })) {
-      yield e;
-      produced++;
+      if (!plan.types || plan.types.has(eventTypeOf(e))) {
+        yield e;
+        produced++;
+      }
       if (++inTerm >= target || produced >= limit) break;
     }
   }
+}
+
+function eventTypeOf(e: DemoEvent): string {
+  return String((e.datajson as { eventType?: unknown }).eventType);
 }
 
 /** The bus's starting watermark: just before the first event. */

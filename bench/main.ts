@@ -126,9 +126,9 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
   onCleanup('stop PostgreSQL', () => server.stop());
   const pgVersion = await withClient(server.url, async (c) => (await c.query<{ server_version: string }>('show server_version')).rows[0]!.server_version);
 
-  const plan = planStream(args.events, ROOT_ID);
+  const plan = planStream(args.events, ROOT_ID, undefined, args.eventTypes);
   const since = sinceOf(plan);
-  log(`generating ${args.events} events into the source (${plan.terms - 1} term(s) of the demo world)`);
+  log(`generating ${args.events} events into the source (${args.eventTypes ? `of the types ${args.eventTypes.join(', ')}, from whole terms` : `${plan.terms - 1} term(s)`} of the demo world)`);
   const source = await fillSource(server, 'bench_source', plan, args.events);
   log(`inserted ${source.events} events in ${(source.insertMs / 1000).toFixed(1)} s; VACUUM ANALYZE ${(source.vacuumMs / 1000).toFixed(1)} s`);
   const latencyWanted = !args.skipLatency;
@@ -387,6 +387,7 @@ async function bench(args: BenchArgs): Promise<BenchResult> {
       benchMs: 0,
       benchPeakRssMb: 0,
     },
+    eventTypes: args.eventTypes ?? null,
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? '',

@@ -83,6 +83,8 @@ export interface WindowedFigures extends RunFigures {
 
 export interface BenchResult {
   events: number;
+  /** The main run's stream kept only these event types (`--event-types`); null: every type. */
+  eventTypes: string[] | null;
   eventsPerSecond: number;
   rawCopyRowsPerSecond: number | null;
   ratioToRawCopy: number | null;
@@ -176,7 +178,8 @@ function splitRows(s: StageSplit): Array<[string, string, string?]> {
 
 export function renderReport(r: BenchResult): string {
   const b = r.baselines;
-  let out = `\nrsetl bench — ${int(r.events)} events, ${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}\n\n`;
+  const types = r.eventTypes ? ` of ${r.eventTypes.length} types (${r.eventTypes.join(', ')})` : '';
+  let out = `\nrsetl bench — ${int(r.events)} events${types}, ${r.machine.cpus} CPUs (${r.machine.cpuModel}), Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}\n\n`;
   out += 'Headline\n';
   out += table([
     ['events/s end to end (rsetl poll, local stand-in, no latency)', int(r.eventsPerSecond)],
