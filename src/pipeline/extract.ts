@@ -18,6 +18,7 @@ import { combinedLines, keyOpCounts, type KeyOpCounts } from '../stage/combined-
 import { rowEncoder, type RowEncoder } from '../stage/row-encoder.js';
 import type { LineSink, StagedTable } from '../stage/staged-load.js';
 import type { LoadDeps, LoadSettings } from './load-window.js';
+import { ReadGivenUp } from './read-turns.js';
 
 /**
  * What reading a window needs: the source, and the bus store only to set events aside in the dead
@@ -118,7 +119,8 @@ export async function extract(
   await sink.drain();
 
   // A window longer than a page is read in the poll's read turn (pipeline/read-turns.ts), held
-  // until its rows are staged: what the load holds in memory then is gone.
+  // until its rows are staged: what the load holds in memory then is gone. Refused a turn (the
+  // poll is stopping), the load gives up: the caller aborts its staged files.
   let endTurn: (() => void) | undefined;
   try {
     // The window is always read, one event at least: the next watermark stands for what the
@@ -160,7 +162,8 @@ export async function extract(
       await sink.drain();
       progress('reading');
       if (deps.readTurn && !endTurn && page.length === WINDOW_PAGE_SIZE && windowRead < windowLimit) {
-        endTurn = await deps.readTurn(() => progress('waiting'));
+        endTurn = (await deps.readTurn(() => progress('waiting'))) ?? undefined;
+        if (!endTurn) throw new ReadGivenUp(bus.id);
       }
     }
     // Every row the pages read is visible in this snapshot: what commits later is another load's.

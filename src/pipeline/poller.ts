@@ -13,7 +13,7 @@ import { retryDelaySeconds } from './backoff.js';
 import { loadNextWindow, type LoadDeps, type LoadOutcome } from './load-window.js';
 import type { ProgressSink } from './load-progress.js';
 import { afterLoads, type AfterLoadResult } from './after-load.js';
-import { readTurns, type ReadTurn } from './read-turns.js';
+import { ReadGivenUp, readTurns, type ReadTurn } from './read-turns.js';
 import { connectSource, settingsFrom, type Connections } from './connections.js';
 import { assertSchemaCurrent } from '../warehouse/schema-current.js';
 import type { WarehouseSession } from '../warehouse/session.js';
@@ -138,10 +138,20 @@ async function processBus(conn: Connections, config: RsetlConfig, busId: number,
       let status: 'caught-up' | 'more-pending' = 'caught-up';
       for (;;) {
         attemptStarted = new Date();
-        const outcome = await loadNextWindow(deps, bus, {
-          ...settingsFrom(config, opts.limit ?? config.poll.maxEventsPerLoad),
-          intervalSeconds: bus.intervalSeconds ?? config.poll.intervalSeconds,
-        });
+        let outcome: LoadOutcome;
+        try {
+          outcome = await loadNextWindow(deps, bus, {
+            ...settingsFrom(config, opts.limit ?? config.poll.maxEventsPerLoad),
+            intervalSeconds: bus.intervalSeconds ?? config.poll.intervalSeconds,
+          });
+        } catch (e) {
+          // The pass is stopping and this load had read one page only: nothing of it reached
+          // Redshift (pipeline/read-turns.ts). Due again at once, as when the budget is spent.
+          if (!(e instanceof ReadGivenUp)) throw e;
+          await store.scheduleNow(busId);
+          status = 'more-pending';
+          break;
+        }
         loads.push(outcome);
         opts.onLoad?.(outcome, bus);
         bus = (await store.getBus(busId))!;
@@ -275,7 +285,7 @@ export async function pollOnce(conn: Connections, config: RsetlConfig, opts: Pol
   const perBus: PollOptions = { ...opts, shouldStop: stopping };
   let next = 0;
   // The buses in flight read their large windows one at a time (pipeline/read-turns.ts).
-  const readTurn = readTurns();
+  const readTurn = readTurns(stopping);
   // A worker pool: each worker starts the next due bus when its previous one is done.
   const worker = async () => {
     while (next < dueIds.length && !stopping()) {

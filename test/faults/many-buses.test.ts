@@ -231,6 +231,44 @@ describe('a poll with --concurrency', () => {
     for (const b of buses) await expectOracle(env, b);
   }, 120_000);
 
+  it('a stop while buses wait for their read turn: the reading bus commits, the waiting ones give their load up', async () => {
+    const end = new Date(Date.now() - 10 * 60_000);
+    const big = [...generateDemoEvents({ start: new Date(end.getTime() - 2 * 3600_000), end, users: 250, sections: 2, seed: 8 })];
+    const buses = [await env.newBus('giveup_a', big), await env.newBus('giveup_b', big), await env.newBus('giveup_c', big)];
+    // The stop comes the moment a bus starts waiting (what SIGTERM does through the CLI's shouldStop).
+    let stop = false;
+    const first = await pollOnce(env.t.conn, env.t.config, {
+      buses: buses.map((b) => b.schema),
+      concurrency: 3,
+      shouldStop: () => stop,
+      onProgress: (p) => {
+        if (p.stage === 'waiting') stop = true;
+      },
+    });
+    expect(stop).toBe(true);
+    const byStatus = (status: string) => first.buses.filter((b) => b.status === status);
+    // One bus held the turn: its load finishes and commits, as loads in flight do on a stop.
+    expect(byStatus('caught-up'), JSON.stringify(first.buses)).toHaveLength(1);
+    const reader = buses.find((b) => b.busId === byStatus('caught-up')[0]!.busId)!;
+    expect(await ledgerRows(env, reader)).toBe(1);
+    await expectOracle(env, reader);
+    // The others had read one page: no load, no run row, nothing in Redshift or S3, and due again at once.
+    const waiting = buses.filter((b) => b !== reader);
+    expect(byStatus('more-pending').map((b) => b.busId).sort()).toEqual(waiting.map((b) => b.busId).sort());
+    for (const b of byStatus('more-pending')) expect(b.loads).toEqual([]);
+    expect(await runRows(waiting)).toEqual([]);
+    for (const b of waiting) {
+      expect(await ledgerRows(env, b)).toBe(0);
+      // Their staged files were aborted, not left for the retention sweep.
+      expect(await env.t.conn.objectStore().list(`redshift-transfer/${b.schema}/`)).toEqual([]);
+      expect(((await busRow(env, b)).scheduled as Date).getTime()).toBeLessThanOrEqual(Date.now());
+    }
+    // The next poll loads them, exactly once.
+    const next = await pollOnce(env.t.conn, env.t.config, { buses: waiting.map((b) => b.schema), concurrency: 3 });
+    for (const b of next.buses) expect(b.status, JSON.stringify(b)).toBe('caught-up');
+    for (const b of buses) await expectOracle(env, b);
+  }, 120_000);
+
   it('--concurrency 0, 65 or abc is a usage error (64) that changes nothing', async () => {
     for (const value of ['0', '65', 'abc', '2.5']) {
       const r = await env.cli(['poll', '--concurrency', value]);
