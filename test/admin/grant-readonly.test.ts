@@ -1,7 +1,7 @@
 // grant-readonly, --revoke and --check, asserted the way a client sees them: as a login user that
 // is a member of the group, connected through the Redshift stand-in, asking
 // has_schema_privilege / has_table_privilege — for existing tables, views and tables created later.
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantReadonly } from '../../src/admin/grant-readonly.js';
@@ -13,7 +13,7 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 import { adminUrl } from '../support/databases.js';
 
 let t: TestStack;
-const suffix = randomBytes(3).toString('hex');
+const suffix = randomSuffix();
 const group = `ro_${suffix}`;
 const member = `reader_${suffix}`;
 const memberPassword = 'Reader-Pass-1';
@@ -152,7 +152,7 @@ describe('grant-readonly', () => {
 describe('--check as Redshift shows the catalog', () => {
   it("leaves out a materialized view's backing table, and calls other creators' defaults unknown to a user who is not a superuser", async () => {
     await owner('CREATE TABLE gr_a.mv_tbl__timespent__0 (id INT8)');
-    const as = `gr_checker_${randomBytes(3).toString('hex')}`;
+    const as = `gr_checker_${randomSuffix()}`;
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
     await admin.query(`CREATE ROLE ${as} LOGIN PASSWORD 'Checker-pw-1'`);

@@ -2,7 +2,7 @@
 // user gets ALL on the schema, its tables and (default privileges) tables the owner creates later;
 // a new schema's migration history starts with rsetl's own migrations recorded as applied, an
 // adopted one's with the baseline.
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
@@ -13,7 +13,7 @@ import { adminUrl } from '../support/databases.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let t: TestStack;
-const busUser = `bus_${randomBytes(3).toString('hex')}`;
+const busUser = `bus_${randomSuffix()}`;
 const busPassword = 'Bus-Pass-123';
 
 /** A query run as the bus user, through the stand-in. */

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-redshift-serverless';
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client, type IpPermission } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ let dir: string;
 let standin: { host: string; port: number; database: string; user: string; password: string };
 const users: string[] = [];
 const newUser = () => {
-  const u = `aws_${randomBytes(3).toString('hex')}`;
+  const u = `aws_${randomSuffix()}`;
   users.push(u);
   return u;
 };

@@ -2,7 +2,7 @@
 // are created once, a second run finds both and leaves the password alone, --reset-password
 // changes it (proved by logging in), the config file is 0600 and never silently replaced.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 
 let t: TestStack;
 let dir: string;
-const user = `dev_${randomBytes(3).toString('hex')}`;
+const user = `dev_${randomSuffix()}`;
 const created: string[] = [];
 
 async function canLogin(name: string, password: string, database = `${name}db`): Promise<boolean> {
@@ -117,7 +117,7 @@ describe('setup-user --admin-url', () => {
   });
 
   it('--dry-run plans a new user without creating anything', async () => {
-    const other = `dry_${randomBytes(3).toString('hex')}`;
+    const other = `dry_${randomSuffix()}`;
     const r = await setupUser({ user: other, adminUrl: t.stack.redshiftUrl, configOut: join(dir, 'dry.json'), dryRun: true });
     expect(status(r)).toEqual({ user: 'planned', database: 'planned', login: 'planned', config: 'planned' });
     expect(r.generatedPassword).toBeUndefined();
@@ -146,7 +146,7 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 const occurrences = (text: string, secret: string) => text.split(secret).length - 1;
 
 describe('rsetl setup-user (the CLI)', () => {
-  const cliUser = `cli_${randomBytes(3).toString('hex')}`;
+  const cliUser = `cli_${randomSuffix()}`;
   created.push(cliUser);
   let password = '';
 

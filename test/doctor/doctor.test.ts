@@ -1,6 +1,6 @@
 // `rsetl doctor` against the local stack (issue 7): every check passes on a working setup, and
 // each broken part fails at its own check with its fix named, leaving nothing behind.
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initEtl } from '../../src/admin/init-etl.js';
@@ -12,7 +12,7 @@ import { bucketKeys, configVariant, warehouseRelations } from './support.js';
 let t: TestStack;
 let relationsBefore: string[];
 const SCHEMA = 'doctor_bus';
-const role = `doctor_ro_${randomBytes(3).toString('hex')}`;
+const role = `doctor_ro_${randomSuffix()}`;
 
 const statuses = (r: DoctorReport) => Object.fromEntries(r.checks.map((c) => [c.name, c.status]));
 const check = (r: DoctorReport, name: CheckResult['name']) => r.checks.find((c) => c.name === name)!;

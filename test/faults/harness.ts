@@ -5,6 +5,7 @@
 // computed here from the raw events, the ledger consistent, and no secret in any process output.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,9 +103,9 @@ export async function startFaultEnv(opts: FaultEnvOptions = {}): Promise<FaultEn
     opts.tweak?.(c);
   }, redshift);
   const dir = await mkdtemp(join(tmpdir(), 'rsetl-faults-'));
-  const hex = randomBytes(5).toString('hex');
-  const role = `fault_${hex}`;
-  const password = `Pw-${hex}-Zq9`;
+  const suffix = randomSuffix();
+  const role = `fault_${suffix}`;
+  const password = `Pw-${suffix}-Zq9`;
   const s3Secret = `S3sec-${randomBytes(6).toString('hex')}`;
   await t.source.query(`create role "${role}" login superuser password '${password}'`);
   const withRole = (url: string) => {

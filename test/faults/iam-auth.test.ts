@@ -2,7 +2,7 @@
 // no database password anywhere in their config, the real AWS SDK clients against the local AWS
 // control plane (src/localstack/aws/), and the stand-in checking the temporary passwords it issued
 // (expired ones refused at login, open sessions unaffected), as Redshift does.
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +14,10 @@ import { baseStream, expectNoSecrets, expectOracle, expectSameTables, pageView, 
 
 let env: FaultEnv;
 const stream = baseStream(21, 6);
-const hex = randomBytes(4).toString('hex');
-const busUser = `rsetl_bus_${hex}`;
-const secretUser = `rsetl_secret_${hex}`;
-const secretArn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:rsetl-test-${hex}`;
+const suffix = randomSuffix();
+const busUser = `rsetl_bus_${suffix}`;
+const secretUser = `rsetl_secret_${suffix}`;
+const secretArn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:rsetl-test-${suffix}`;
 let ownerUser: string;
 let database: string;
 
@@ -64,10 +64,10 @@ beforeAll(async () => {
   // The secret's user: a login of its own, so rotating its password touches nothing else.
   admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
-  await admin.query(`create role "${secretUser}" login superuser password 'First-${hex}-pw1'`);
+  await admin.query(`create role "${secretUser}" login superuser password 'First-${suffix}-pw1'`);
   const standin = new URL(env.t.stack.redshiftUrl);
-  env.t.stack.aws.putSecret(secretArn, { username: secretUser, password: `First-${hex}-pw1`, engine: 'redshift', host: standin.hostname, port: Number(standin.port), dbname: database });
-  env.secrets.push(`First-${hex}-pw1`, `Second-${hex}-pw2`);
+  env.t.stack.aws.putSecret(secretArn, { username: secretUser, password: `First-${suffix}-pw1`, engine: 'redshift', host: standin.hostname, port: Number(standin.port), dbname: database });
+  env.secrets.push(`First-${suffix}-pw1`, `Second-${suffix}-pw2`);
 });
 afterAll(async () => {
   env?.t.stack.aws.setCredentialLifetime(undefined);
@@ -204,8 +204,8 @@ describe('redshift.auth "serverless" and "secret"', () => {
     try {
       aws.resetCallCounts();
       await (await conn.warehouse()).close();
-      await admin.query(`alter role "${secretUser}" password 'Second-${hex}-pw2'`);
-      aws.putSecret(secretArn, { username: secretUser, password: `Second-${hex}-pw2`, engine: 'redshift', host: new URL(env.t.stack.redshiftUrl).hostname, port: Number(new URL(env.t.stack.redshiftUrl).port), dbname: database });
+      await admin.query(`alter role "${secretUser}" password 'Second-${suffix}-pw2'`);
+      aws.putSecret(secretArn, { username: secretUser, password: `Second-${suffix}-pw2`, engine: 'redshift', host: new URL(env.t.stack.redshiftUrl).hostname, port: Number(new URL(env.t.stack.redshiftUrl).port), dbname: database });
       const again = await conn.warehouse();
       expect((await again.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u).toBe(secretUser);
       await again.close();

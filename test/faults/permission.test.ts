@@ -2,6 +2,7 @@
 // table). Nothing of the load stays, the bus records an environment failure that names the right
 // that is missing, and once the grant is back the retry loads every event once.
 import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseStream, busRow, expectNoSecrets, expectNothingLoaded, expectOracle, startFaultEnv, type Bus, type FaultEnv } from './harness.js';
@@ -9,7 +10,7 @@ import { baseStream, busRow, expectNoSecrets, expectNothingLoaded, expectOracle,
 let env: FaultEnv;
 let backing: pg.Client;
 let config: string;
-const busUser = `rsetl_bus_${randomBytes(4).toString('hex')}`;
+const busUser = `rsetl_bus_${randomSuffix()}`;
 const busPassword = `Bus-${randomBytes(6).toString('hex')}`;
 
 beforeAll(async () => {

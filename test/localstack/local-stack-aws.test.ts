@@ -4,7 +4,7 @@
 import { DescribeClustersCommand, GetClusterCredentialsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { GetCredentialsCommand, GetWorkgroupCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +109,7 @@ describe('the local stack on its AWS API', () => {
 
 describe('a backing database whose user is not a superuser', () => {
   it('still starts the stack and its AWS API, and warns that IAM logins cannot work', async () => {
-    const role = `plain_${randomBytes(3).toString('hex')}`;
+    const role = `plain_${randomSuffix()}`;
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
     const backing = new URL(await newDatabase('rs_plain'));

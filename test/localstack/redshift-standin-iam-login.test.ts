@@ -5,7 +5,7 @@
 // runs as the mapped database user, AutoCreate creates it and DbGroups are joined; also over TLS.
 import { GetClusterCredentialsCommand, GetClusterCredentialsWithIAMCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { GetCredentialsCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,7 +30,7 @@ const clients: pg.Client[] = [];
 
 /** A database role name of this test file (roles are shared by the whole server). */
 function name(prefix: string): string {
-  const n = `${prefix}_${randomBytes(3).toString('hex')}`;
+  const n = `${prefix}_${randomSuffix()}`;
   roles.push(n);
   return n;
 }

@@ -3,7 +3,7 @@
 // table concurrently without LOCK fail one of them with Redshift's error text, while LOCK makes them
 // queue and both succeed; the default mode stays PostgreSQL's READ COMMITTED; and the Serverless
 // flavour refuses the STL_ views while the SYS_ views answer.
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from '../support/random-suffix.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,7 +225,7 @@ describe.each(['serializable', 'snapshot'] as const)('isolation mode %s', (isola
   });
 
   it('IAM logins run at the same isolation', async () => {
-    const dbUser = `iso_${randomBytes(3).toString('hex')}`;
+    const dbUser = `iso_${randomSuffix()}`;
     const issued = fx.standin.temporaryCredentials.issue({ loginUser: `IAMA:${dbUser}`, dbUser, autoCreate: true, groups: [], lifetimeSeconds: 900 });
     const url = new URL(fx.standin.url);
     const c = new pg.Client({ host: url.hostname, port: Number(url.port), database: url.pathname.slice(1), user: issued.loginUser, password: issued.password });

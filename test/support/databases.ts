@@ -1,5 +1,5 @@
 // Per-test-file databases on the run's PostgreSQL (see global-setup.ts).
-import { randomBytes } from 'node:crypto';
+import { randomSuffix } from './random-suffix.js';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -9,7 +9,7 @@ export function adminUrl(): string {
 
 /** Creates a new, empty database with a unique name and returns its URL. */
 export async function newDatabase(prefix: string): Promise<string> {
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`.toLowerCase();
+  const name = `${prefix}_${randomSuffix()}`.toLowerCase();
   const client = new pg.Client({ connectionString: adminUrl() });
   await client.connect();
   try {
