@@ -78,7 +78,7 @@ export async function busStatuses(conn: Connections, config: RsetlConfig, opts: 
   const named = opts.busRefs?.length ? new Set(findBusesAmong(all, [...opts.busRefs]).map((b) => b.id)) : undefined;
   const listed = named ? all.filter((b) => named.has(b.id)) : all;
   if (listed.length === 0) return [];
-  const among = opts.busRefs?.length ? listed.map((b) => b.id) : undefined;
+  const among = named ? [...named] : undefined;
   const counted = { table: config.source.table, controlSchema: config.source.controlSchema, ...(among ? { busIds: among } : {}) };
   const deadLetters = await deadLetterCounts(client, config.source.controlSchema);
   const pendingOf = await pendingByBus(client, counted);
